@@ -1,0 +1,196 @@
+"""The ``cimdse`` command line.
+
+Each subcommand is a small function taking parsed arguments and returning an
+exit code. Errors cimdse raises on purpose (bad spec, bad workload) print
+their message only, without a traceback, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any, Callable
+
+from . import __version__
+from .spec import Design, load, parse_set
+from .spec.errors import CimdseError
+
+log = logging.getLogger(__name__)
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def _command(name: str):
+    def register(func: Callable[[argparse.Namespace], int]):
+        _COMMANDS[name] = func
+        return func
+    return register
+
+
+# --------------------------------------------------------------------- check
+
+@_command("check")
+def _check(args: argparse.Namespace) -> int:
+    design = load(args.spec, overrides=parse_set(args.set))
+    print(format_tree(design))
+    return 0
+
+
+def format_tree(design: Design) -> str:
+    """The resolved hierarchy as an indented tree with instance counts."""
+    lines = [f"{design.name}  ({design.source})"]
+    if design.variables:
+        lines.append("variables: " + ", ".join(f"{k}={_fmt(v)}" for k, v in design.variables.items()))
+    depth = 0
+    inherited: dict[str, Any] = {}
+    for node in design.nodes:
+        pad = "  " * depth
+        lines.append(pad + _node_header(node))
+        own = {k: v for k, v in node.attributes.items()
+               if k not in inherited or inherited[k] != v}
+        if own:
+            lines.append(pad + "    attributes: " + ", ".join(f"{k}={_fmt(v)}" for k, v in own.items()))
+        constraints = _constraint_text(node)
+        if constraints:
+            lines.append(pad + "    constraints: " + constraints)
+        if node.is_container:
+            inherited = dict(node.attributes)
+            depth += 1
+    return "\n".join(lines)
+
+
+def _node_header(node) -> str:
+    kind = "container" if node.is_container else f"component {node.cls}"
+    text = f"{node.name} [{kind}] x{node.instances}"
+    if node.fanout > 1:
+        text += f"  (mesh {node.mesh_x}x{node.mesh_y}, spatial reuse: {_tensors(node.spatial_reuse)})"
+    if node.is_component:
+        parts = [f"{d.replace('_', ' ')}: {_tensors(getattr(node, d))}"
+                 for d in ("temporal_reuse", "coalesce", "no_coalesce") if getattr(node, d)]
+        bypass = sorted({"Inputs", "Weights", "Outputs"} - node.tensors)
+        if bypass:
+            parts.append(f"bypass: {', '.join(bypass)}")
+        text += "  " + "; ".join(parts)
+    return text
+
+
+def _constraint_text(node) -> str:
+    c = node.constraints
+    parts = []
+    for scope in ("temporal", "spatial"):
+        loops = getattr(c, scope)
+        if loops.is_empty:
+            continue
+        bits = [str(f) for f in loops.factors]
+        if loops.factors_only is not None:
+            bits.append(f"factors_only=[{' '.join(loops.factors_only)}]")
+        if loops.loop_order:
+            bits.append(f"loop_order=[{' '.join(loops.loop_order)}]")
+        if loops.no_iteration_over:
+            bits.append(f"no_iteration_over=[{' '.join(loops.no_iteration_over)}]")
+        if loops.must_iterate_over:
+            bits.append(f"must_iterate_over=[{' '.join(loops.must_iterate_over)}]")
+        parts.append(f"{scope}: " + " ".join(bits))
+    if c.max_utilization:
+        parts.append("max_utilization: " + " ".join(f"{d}={v}" for d, v in c.max_utilization.items()))
+    if c.min_utilization:
+        parts.append(f"min_utilization: {c.min_utilization:g}")
+    return "; ".join(parts)
+
+
+def _tensors(names) -> str:
+    order = ("Inputs", "Weights", "Outputs")
+    return ", ".join(t for t in order if t in names) or "none"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+# --------------------------------------------------------------------- listings
+
+@_command("workloads")
+def _workloads(args: argparse.Namespace) -> int:
+    from .workload import get_network, list_networks
+    rows = []
+    for name in list_networks():
+        net = get_network(name, batch=args.batch)
+        rows.append({"name": name, "layers": len(net.layers), "macs": net.macs})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'network':<22}{'layers':>8}{'MACs (G)':>12}")
+    for row in rows:
+        print(f"{row['name']:<22}{row['layers']:>8}{row['macs'] / 1e9:>12.3f}")
+    return 0
+
+
+@_command("components")
+def _components(args: argparse.Namespace) -> int:
+    from .components import list_models
+    models = list_models()
+    if args.json:
+        print(json.dumps({n: {"source": m.source, "attributes": m.describe()}
+                          for n, m in models.items()}, indent=2, default=str))
+        return 0
+    for name, model in models.items():
+        print(f"{name}: {model.source}")
+        for row in model.describe():
+            default = row["default"]
+            print(f"    {row['attribute']:<18} [{row['unit']}] default={default}  {row['doc']}")
+    return 0
+
+
+# --------------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cimdse",
+        description="Model compute-in-memory DNN accelerators and explore their design space.")
+    parser.add_argument("--version", action="version", version=f"cimdse {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (-v info, -vv debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="validate a spec and print its resolved hierarchy")
+    check.add_argument("spec", help="spec YAML file")
+    _add_set(check)
+
+    workloads = sub.add_parser("workloads", help="list the built-in networks")
+    workloads.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
+    workloads.add_argument("--json", action="store_true", help="print JSON")
+
+    components = sub.add_parser("components", help="list the component models and their attributes")
+    components.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _add_set(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE", default=[],
+                        help="override a variable (KEY) or node attribute (NODE.ATTR); "
+                             "VALUE is parsed as YAML; repeatable")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return _COMMANDS[args.command](args)
+    except CimdseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""Component models (energy per action, area, leakage) and their registry."""
+
+from .base import ACTIONS, REQUIRED, Attribute, ComponentAttributeError, ComponentModel
+from .registry import UnknownComponentClass, get_model, list_models, register
+from . import constant  # noqa: F401  (registers the built-in models)
+
+__all__ = ["ACTIONS", "REQUIRED", "Attribute", "ComponentAttributeError", "ComponentModel",
+           "UnknownComponentClass", "get_model", "list_models", "register"]

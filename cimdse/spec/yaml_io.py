@@ -1,0 +1,197 @@
+"""YAML reading that remembers where every key and value came from.
+
+Mappings load as :class:`LocDict` and sequences as :class:`LocList`; both
+keep, per key or index, the :class:`Location` (file, line, column) of the
+key and of the value so that any later error can point at the source.
+The node tags ``!Container`` and ``!Component`` are recorded on the mapping
+(``LocDict.tag``). Includes are resolved here too (``include:`` lists files
+relative to the including file; later files override earlier ones).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import SpecError
+from .model import Location
+
+NODE_TAGS = ("Container", "Component")
+
+
+class LocDict(dict):
+    """A dict that knows where it and each of its keys/values were written."""
+
+    tag: str | None = None
+    where: Location = Location()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key_locs: dict[Any, Location] = {}
+        self.value_locs: dict[Any, Location] = {}
+
+    def loc(self, key: Any) -> Location:
+        return self.value_locs.get(key) or self.key_locs.get(key) or self.where
+
+    def key_loc(self, key: Any) -> Location:
+        return self.key_locs.get(key) or self.where
+
+
+class LocList(list):
+    """A list that knows where it and each item were written."""
+
+    where: Location = Location()
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.item_locs: list[Location] = []
+
+    def loc(self, index: int) -> Location:
+        if 0 <= index < len(self.item_locs):
+            return self.item_locs[index]
+        return self.where
+
+
+def _location(file: str | None, mark) -> Location:
+    if mark is None:
+        return Location(file=file)
+    return Location(file=file, line=mark.line + 1, column=mark.column + 1)
+
+
+def _make_loader(file: str | None):
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader, node, tag=None):
+        loader.flatten_mapping(node)
+        out = LocDict()
+        out.where = _location(file, node.start_mark)
+        out.tag = tag
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise SpecError("mapping keys must be plain scalars",
+                                _location(file, key_node.start_mark))
+            if key in out:
+                raise SpecError(f"duplicate key '{key}' in this mapping",
+                                _location(file, key_node.start_mark))
+            out[key] = loader.construct_object(value_node, deep=True)
+            out.key_locs[key] = _location(file, key_node.start_mark)
+            out.value_locs[key] = _location(file, value_node.start_mark)
+        return out
+
+    def construct_sequence(loader, node):
+        out = LocList()
+        out.where = _location(file, node.start_mark)
+        for item in node.value:
+            out.append(loader.construct_object(item, deep=True))
+            out.item_locs.append(_location(file, item.start_mark))
+        return out
+
+    def tagged(tag):
+        def construct(loader, node):
+            if not isinstance(node, yaml.MappingNode):
+                raise SpecError(f"!{tag} must tag a mapping (name, class, ...)",
+                                _location(file, node.start_mark))
+            return construct_mapping(loader, node, tag)
+        return construct
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                            construct_mapping)
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+                            construct_sequence)
+    for tag in NODE_TAGS:
+        _Loader.add_constructor(f"!{tag}", tagged(tag))
+
+    def unknown_tag(loader, suffix, node):
+        from .errors import nearest
+        name = node.tag.lstrip("!")
+        raise SpecError(f"unknown tag '{node.tag}'; node tags are !Container and !Component",
+                        _location(file, node.start_mark),
+                        suggestion=("!" + s) if (s := nearest(name, NODE_TAGS)) else None)
+
+    _Loader.add_multi_constructor("!", unknown_tag)
+    _Loader.add_multi_constructor("tag:", unknown_tag)
+    return _Loader
+
+
+def load_yaml_text(text: str, file: str | None = None) -> Any:
+    """Parse YAML text into LocDict/LocList trees, errors as SpecError."""
+    try:
+        return yaml.load(text, Loader=_make_loader(file))  # noqa: S506 (SafeLoader subclass)
+    except SpecError:
+        raise
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        raise SpecError(f"YAML syntax error: {err.problem or err.context}",
+                        _location(file, mark)) from None
+    except yaml.YAMLError as err:
+        raise SpecError(f"YAML error: {err}", Location(file=file)) from None
+
+
+def load_yaml_file(path: str | Path) -> Any:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise SpecError(f"file not found: {path}", Location(file=str(path))) from None
+    except OSError as err:
+        raise SpecError(f"cannot read file: {err.strerror}", Location(file=str(path))) from None
+    return load_yaml_text(text, str(path))
+
+
+def load_with_includes(path: str | Path, _stack: tuple[Path, ...] = ()) -> LocDict:
+    """Load a spec file, merging its ``include:`` files beneath it.
+
+    Included files are merged in order (later ones override earlier ones)
+    and the including file overrides them all. Mappings merge key by key;
+    lists and scalars are replaced whole.
+    """
+    path = Path(path).resolve() if not _stack else Path(path)
+    if path in _stack:
+        chain = " -> ".join(p.name for p in (*_stack, path))
+        raise SpecError(f"include cycle: {chain}", Location(file=str(path)))
+    data = load_yaml_file(path)
+    if data is None:
+        data = LocDict()
+        data.where = Location(file=str(path), line=1, column=1)
+    if not isinstance(data, LocDict):
+        raise SpecError("a spec file must be a mapping at the top level",
+                        getattr(data, "where", Location(file=str(path))))
+    includes = data.pop("include", None)
+    if includes is None:
+        return data
+    if isinstance(includes, str):
+        includes = [includes]
+    if not isinstance(includes, list):
+        raise SpecError("'include' must be a file name or a list of file names",
+                        data.key_loc("include"), )
+    merged = LocDict()
+    merged.where = data.where
+    for i, item in enumerate(includes):
+        loc = includes.loc(i) if isinstance(includes, LocList) else data.where
+        if not isinstance(item, str):
+            raise SpecError("each include must be a file name", loc)
+        target = (path.parent / item).resolve()
+        if not target.exists():
+            raise SpecError(f"included file not found: {item} (looked for {target})",
+                            Location(loc.file, loc.line, loc.column, f"include[{i}]"))
+        merged = merge(merged, load_with_includes(target, (*_stack, path)))
+    return merge(merged, data)
+
+
+def merge(base: Any, top: Any) -> Any:
+    """Deep-merge ``top`` over ``base`` keeping each key's source location."""
+    if not (isinstance(base, LocDict) and isinstance(top, LocDict)):
+        return top
+    out = LocDict()
+    out.tag = top.tag or base.tag
+    out.where = top.where
+    for src in (base, top):
+        for key, value in src.items():
+            out[key] = merge(out[key], value) if key in out else value
+            out.key_locs[key] = src.key_locs.get(key, src.where)
+            out.value_locs[key] = src.value_locs.get(key, src.where)
+    return out
