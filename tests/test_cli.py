@@ -48,3 +48,13 @@ def test_components_lists_constant(capsys):
 def test_help_without_command(capsys):
     assert main([]) == 0
     assert "check" in capsys.readouterr().out
+
+
+def test_workloads_lists_seven_networks(capsys):
+    assert main(["workloads", "--json"]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    for name in ("resnet18", "resnet50", "vgg16", "mobilenet_v3_large", "vit_b16", "gpt2", "bert_base"):
+        assert name in rows
+    assert rows["resnet18"]["layers"] == 21
+    assert abs(rows["resnet18"]["macs"] - 1.814e9) / 1.814e9 < 0.01
+    assert abs(rows["vgg16"]["macs"] - 15.47e9) / 15.47e9 < 0.01

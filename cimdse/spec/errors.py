@@ -12,11 +12,8 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
+from ..errors import CimdseError
 from .model import Location
-
-
-class CimdseError(Exception):
-    """Base of every error cimdse raises on purpose."""
 
 
 class SpecError(CimdseError, ValueError):
