@@ -67,11 +67,17 @@ class ComponentModel:
       storage sizes the mapper reads) are ignored, not rejected: a model
       validates only what it declares.
     * ``energy_pj(action, stats)``: energy in pJ of one ``action`` (one of
-      :data:`ACTIONS`) of one instance; ``stats`` is the value statistics of
-      what the component sees (None for data-independent models). Must not
-      depend on the mapping. Return 0.0 for actions the component never does.
+      :data:`ACTIONS`) of one instance; ``stats`` is None or a mapping
+      tensor name -> :class:`cimdse.encoding.ValueStats` (what the component
+      sees of ``Inputs``, ``Weights``, ``Outputs``); a model that finds no
+      statistics for a tensor assumes uniformly distributed codes. Must not
+      depend on the mapping. Return 0.0 for actions the component never
+      does; raise ValueError (:func:`check_action`) for any other string.
     * ``area_um2()``: area in um^2 of one instance.
     * ``leak_power_w()``: static power in W of one instance.
+
+    * ``example_attributes()``: attributes that make the model constructible
+      (the required ones); used by conformance tests and documentation.
 
     The constructor validates and converts attributes; after construction the
     model is immutable.
@@ -94,6 +100,10 @@ class ComponentModel:
         return 0.0
 
     @classmethod
+    def example_attributes(cls) -> dict[str, Any]:
+        return {}
+
+    @classmethod
     def describe(cls) -> list[dict[str, Any]]:
         """The attribute table shown by ``cimdse components``."""
         return [
@@ -101,6 +111,13 @@ class ComponentModel:
              "default": "required" if a.required else a.default, "doc": a.doc}
             for a in cls.attributes
         ]
+
+
+def check_action(model: str, action: str) -> None:
+    """Raise ValueError unless ``action`` is one of :data:`ACTIONS`."""
+    if action not in ACTIONS:
+        raise ValueError(f"class '{model}' has no action {action!r}; actions are "
+                         f"{', '.join(ACTIONS)}")
 
 
 def _validate(model: ComponentModel, given: Mapping[str, Any]) -> dict[str, Any]:

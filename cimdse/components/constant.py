@@ -7,7 +7,7 @@ to describe structure (a container boundary that stores nothing).
 
 from __future__ import annotations
 
-from .base import Attribute, ComponentModel
+from .base import Attribute, ComponentModel, check_action
 from .registry import register
 
 
@@ -26,6 +26,7 @@ class Constant(ComponentModel):
     )
 
     def energy_pj(self, action: str, stats=None) -> float:
+        check_action(self.name, action)
         if action == "leak":
             return self.attrs["leak_power"] * self.attrs["cycle_seconds"] * 1e12
         return self.attrs[f"{action}_energy"]
@@ -44,6 +45,7 @@ class Dummy(ComponentModel):
     attributes = ()
 
     def energy_pj(self, action: str, stats=None) -> float:
+        check_action(self.name, action)
         return 0.0
 
     def area_um2(self) -> float:

@@ -1,0 +1,117 @@
+"""Shared plumbing of the built-in component models (private).
+
+Conventions every built-in model follows (documented here once):
+
+* ``energy_pj(action, stats)``: ``action`` must be one of
+  :data:`~cimdse.components.base.ACTIONS`; any other string raises
+  ``ValueError`` (naming the model and the valid actions). Actions a
+  component never performs return 0.0.
+* ``stats`` is ``None`` or a mapping tensor name -> :class:`~cimdse.encoding.ValueStats`
+  (``stats["Inputs"]``, ``stats["Weights"]``, ``stats["Outputs"]``). A
+  value-dependent model that finds no statistics for a tensor falls back to
+  uniformly distributed codes (:func:`cimdse.encoding.uniform_stats`: every
+  bit P(1) = 1/2, mean normalised slice value 1/2) and says so in its
+  docstring.
+* ``leak``: one cycle of leakage, ``leak_power_w() * cycle_seconds`` in pJ.
+* ``energy_scale`` / ``area_scale`` attributes multiply every dynamic
+  energy / the area (calibration knobs, as in CiMLoop's compound classes).
+* ``example_attributes()``: the minimal attributes that make the model
+  constructible (used by the conformance tests and ``cimdse components``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar, Mapping
+
+from ..encoding import ValueStats, stats_of, uniform_stats
+from .base import ACTIONS, Attribute, ComponentAttributeError, ComponentModel, check_action
+from .scaling import (MAX_NODE_NM, MIN_NODE_NM, tech_area_factor, tech_energy_factor,
+                      voltage_energy_factor)
+
+TECHNOLOGY = Attribute("technology", "nm", "CMOS technology node (7-180 nm)", 65.0)
+VOLTAGE = Attribute("voltage", "V", "supply voltage", 1.0)
+ENERGY_SCALE = Attribute("energy_scale", "-", "multiplier on every dynamic energy", 1.0)
+AREA_SCALE = Attribute("area_scale", "-", "multiplier on area", 1.0)
+CYCLE = Attribute("cycle_seconds", "s", "clock period; leak energy per cycle = power x period",
+                  1e-9)
+V_EXP = Attribute("voltage_energy_exponent", "-",
+                  "energy ~ (V / V_reference) ** exponent (2 = dynamic C V^2)", 2.0)
+
+COMMON: tuple[Attribute, ...] = (ENERGY_SCALE, AREA_SCALE, CYCLE)
+
+
+class BuiltinModel(ComponentModel):
+    """Base of the built-in models: action check, leak, energy/area scales.
+
+    Subclasses implement ``_energy(action, stats)`` (pJ, before
+    ``energy_scale``; only called for non-leak actions), ``_area()`` (um^2,
+    before ``area_scale``) and optionally ``_leak_w()``.
+    """
+
+    example: ClassVar[Mapping[str, Any]] = {}
+    #: numeric attributes that must be > 0 / >= 0 (checked at construction)
+    positive: ClassVar[tuple[str, ...]] = ()
+    non_negative: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, attributes: Mapping[str, Any]):
+        super().__init__(attributes)
+        positive = self.positive + ("cycle_seconds",)
+        for key in positive + self.non_negative + ("energy_scale", "area_scale"):
+            value = self.attrs.get(key)
+            if value is None:
+                continue
+            if not math.isfinite(value) or value < 0 or (key in positive and value == 0):
+                rule = "> 0" if key in positive else ">= 0"
+                raise ComponentAttributeError(
+                    f"attribute '{key}' of class '{self.name}' must be {rule}, got {value!r}",
+                    field=key)
+        node = self.attrs.get("technology")
+        if node is not None and not MIN_NODE_NM <= node <= MAX_NODE_NM:
+            raise ComponentAttributeError(
+                f"attribute 'technology' of class '{self.name}' must be within "
+                f"{MIN_NODE_NM:g}-{MAX_NODE_NM:g} nm, got {node!r}", field="technology")
+
+    @classmethod
+    def example_attributes(cls) -> dict[str, Any]:
+        return dict(cls.example)
+
+    def energy_pj(self, action: str, stats: Any = None) -> float:
+        check_action(self.name, action)
+        if action == "leak":
+            return self.leak_power_w() * self.attrs.get("cycle_seconds", 1e-9) * 1e12
+        return float(self._energy(action, stats)) * self.attrs.get("energy_scale", 1.0)
+
+    def area_um2(self) -> float:
+        return float(self._area()) * self.attrs.get("area_scale", 1.0)
+
+    def leak_power_w(self) -> float:
+        return float(self._leak_w())
+
+    # -- hooks --
+    def _energy(self, action: str, stats: Any) -> float:
+        raise NotImplementedError
+
+    def _area(self) -> float:
+        return 0.0
+
+    def _leak_w(self) -> float:
+        return 0.0
+
+    # -- helpers --
+    def tensor_stats(self, stats: Any, tensor: str, bits: int,
+                     bits_per_slice: int | None = None) -> ValueStats:
+        """``stats[tensor]``, or uniform codes of ``bits`` bits if absent."""
+        got = stats_of(stats, tensor)
+        return got if got is not None else uniform_stats(bits, bits_per_slice)
+
+    def scaled(self, energy_pj: float, ref_nm: float, ref_v: float) -> float:
+        """A reference energy (at ``ref_nm``, ``ref_v``) moved to this model's
+        ``technology`` and ``voltage`` attributes."""
+        node = self.attrs.get("technology", ref_nm)
+        v = self.attrs.get("voltage", ref_v)
+        exp = self.attrs.get("voltage_energy_exponent", 2.0)
+        return energy_pj * tech_energy_factor(ref_nm, node) * voltage_energy_factor(v, ref_v, exp)
+
+    def scaled_area(self, area_um2: float, ref_nm: float) -> float:
+        return area_um2 * tech_area_factor(ref_nm, self.attrs.get("technology", ref_nm))

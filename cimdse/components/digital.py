@@ -1,0 +1,152 @@
+"""Digital logic: adder, adder tree, shift-add, register, comparator, counter.
+
+Energy per operation = (reference energy per bit) x bits, moved from the
+reference node/voltage to the model's ``technology`` and ``voltage`` with
+:mod:`cimdse.components.scaling` (Stillmaker-Baas node factor x (V/V_ref)^exp).
+References are Aladdin's 45/40 nm characterisation (Shao et al., ISCA 2014)
+as tabulated in CiMLoop's component library (cimloop-spec.md Sec. 2.10):
+
+========== ================================ ====== =========== ===========
+model      reference                        node   pJ / op     um^2
+========== ================================ ====== =========== ===========
+adder      aladdin_adder, 32 b              40 nm  0.21        278
+comparator aladdin_comparator, 32 b         45 nm  0.02947     71
+counter    aladdin_counter, 32 b            45 nm  0.25074     495.5
+register   aladdin_register, 1 b            45 nm  0.009       5.98
+========== ================================ ====== =========== ===========
+
+The reference supply is taken as 0.9 V (nominal of the 40/45 nm libraries).
+``read`` = one operation (add, compare, count, register read/toggle);
+``write``/``update`` of a register = one write of ``width`` bits; every
+other action of a non-storage unit costs 0. Switching activity: energies
+are at the library's characterisation activity; an ``activity`` attribute
+scales them (e.g. CiMLoop's p(1-p) factors). Data values are not used.
+"""
+
+from __future__ import annotations
+
+from ._common import COMMON, TECHNOLOGY, V_EXP, BuiltinModel
+from .base import Attribute
+from .registry import register
+
+REF_V = 0.9
+
+_DIGITAL = (
+    Attribute("width", "bits", "operand width", 8, int),
+    TECHNOLOGY,
+    Attribute("voltage", "V", "supply voltage", REF_V),
+    V_EXP,
+    Attribute("activity", "-", "switching activity relative to the reference", 1.0),
+    Attribute("leak_fraction", "-",
+              "leakage power as a fraction of (read energy / cycle_seconds)", 0.01),
+    *COMMON,
+)
+
+
+class _PerBit(BuiltinModel):
+    positive = ("width", "n_inputs")
+    non_negative = ("voltage", "activity", "leak_fraction")
+    ref_pj_per_bit: float = 0.0
+    ref_um2_per_bit: float = 0.0
+    ref_nm: float = 45.0
+
+    def op_energy_pj(self) -> float:
+        return (self.scaled(self.ref_pj_per_bit, self.ref_nm, REF_V) * self._bits()
+                * self.attrs["activity"])
+
+    def _bits(self) -> float:
+        return self.attrs["width"]
+
+    def _energy(self, action, stats):
+        return self.op_energy_pj() if action == "read" else 0.0
+
+    def _area(self):
+        return self.scaled_area(self.ref_um2_per_bit * self._bits(), self.ref_nm)
+
+    def _leak_w(self):
+        # Leakage as a fixed fraction of dynamic power at one op per cycle.
+        return self.attrs["leak_fraction"] * self.op_energy_pj() * 1e-12 / self.attrs["cycle_seconds"]
+
+
+@register
+class Adder(_PerBit):
+    """Ripple/carry-select integer adder of ``width`` bits."""
+
+    name = "adder"
+    source = "Aladdin 32-bit adder, 40 nm: 0.21 pJ, 278 um^2 (Shao et al. ISCA 2014), per bit"
+    attributes = _DIGITAL
+    ref_pj_per_bit, ref_um2_per_bit, ref_nm = 0.21 / 32, 278 / 32, 40.0
+
+
+@register
+class AdderTree(_PerBit):
+    """Adder tree reducing ``n_inputs`` operands of ``width`` bits.
+
+    n_inputs - 1 adders; the adder at tree level l (1 = leaves) is
+    width + l - 1 bits wide, so bits = sum_l (n/2^l)(width + l - 1).
+    read = one full reduction.
+    """
+
+    name = "adder_tree"
+    source = Adder.source + "; tree of n-1 adders with growing width"
+    attributes = _DIGITAL + (Attribute("n_inputs", "-", "operands reduced", 8, int),)
+    ref_pj_per_bit, ref_um2_per_bit, ref_nm = Adder.ref_pj_per_bit, Adder.ref_um2_per_bit, 40.0
+
+    def _bits(self):
+        n, w = self.attrs["n_inputs"], self.attrs["width"]
+        total, level, remaining = 0.0, 1, max(n, 1)
+        while remaining > 1:
+            adders = remaining // 2
+            total += adders * (w + level - 1)
+            remaining = adders + remaining % 2
+            level += 1
+        return total
+
+
+@register
+class ShiftAdd(_PerBit):
+    """Shift-and-add accumulator recombining slices: one ``width``-bit add
+    plus a ``width``-bit register write per read (shift is wiring)."""
+
+    name = "shift_add"
+    source = ("Aladdin adder (40 nm) + register (45 nm), per bit (Shao et al. ISCA 2014); "
+              "NeuroSim shift_add structure (adder + register)")
+    attributes = _DIGITAL
+    ref_pj_per_bit = 0.21 / 32 + 0.009
+    ref_um2_per_bit = 278 / 32 + 5.98
+    ref_nm = 45.0
+
+
+@register
+class Register(_PerBit):
+    """Flip-flop register of ``width`` bits: read, write and update cost one
+    clocked access of every bit."""
+
+    name = "register"
+    source = "Aladdin register, 45 nm: 0.009 pJ/bit, 5.98 um^2/bit (Shao et al. ISCA 2014)"
+    attributes = _DIGITAL
+    ref_pj_per_bit, ref_um2_per_bit, ref_nm = 0.009, 5.98, 45.0
+
+    def _energy(self, action, stats):
+        return self.op_energy_pj() if action in ("read", "write", "update") else 0.0
+
+
+@register
+class Comparator(_PerBit):
+    """Magnitude comparator of ``width`` bits (e.g. zero detection)."""
+
+    name = "comparator"
+    source = "Aladdin comparator, 45 nm, 32 b: 0.02947 pJ, 71 um^2 (Shao et al. ISCA 2014)"
+    attributes = _DIGITAL
+    ref_pj_per_bit, ref_um2_per_bit, ref_nm = 0.02947 / 32, 71 / 32, 45.0
+
+
+@register
+class Counter(_PerBit):
+    """Binary counter of ``width`` bits; read = one increment."""
+
+    name = "counter"
+    source = "Aladdin counter, 45 nm, 32 b: 0.25074 pJ, 495.5 um^2 (Shao et al. ISCA 2014)"
+    attributes = _DIGITAL
+    ref_pj_per_bit, ref_um2_per_bit, ref_nm = 0.25074 / 32, 495.5 / 32, 45.0
+
