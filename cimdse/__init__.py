@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import logging
 
-from .spec import CimdseError, Design, SpecError, load
+from .errors import CimdseError
+from .evaluate import NetworkResult, evaluate
+from .spec import Design, SpecError, load
 
 __version__ = "0.1.0"
-__all__ = ["load", "Design", "SpecError", "CimdseError", "__version__"]
+__all__ = ["load", "evaluate", "read_results", "Design", "NetworkResult", "SpecError",
+           "CimdseError", "__version__"]
+
+
+def read_results(directory):
+    """The designs of a sweep's results directory as a pandas DataFrame."""
+    from .dse.store import read_results as _read  # pyarrow only when asked for
+    return _read(directory)
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -110,6 +110,30 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+# --------------------------------------------------------------------- evaluate
+
+@_command("evaluate")
+def _evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate
+    design = load(args.spec, overrides=parse_set(args.set))
+    result = evaluate(design, args.workload, layer=args.layer)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(result.summary())
+    return 0
+
+
+# --------------------------------------------------------------------- dse
+
+def _run_dse(args: argparse.Namespace) -> int:
+    return args.func(args)
+
+
+_COMMANDS["sweep"] = _run_dse
+_COMMANDS["pareto"] = _run_dse
+
+
 # --------------------------------------------------------------------- listings
 
 @_command("workloads")
@@ -158,6 +182,23 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a spec and print its resolved hierarchy")
     check.add_argument("spec", help="spec YAML file")
     _add_set(check)
+
+    evaluate = sub.add_parser(
+        "evaluate", help="energy, latency, throughput and area of a design on a workload",
+        description="Map every layer of the workload on the design (best mapping by the spec's "
+                    "mapper metric) and report the totals.")
+    evaluate.add_argument("spec", help="spec YAML file")
+    evaluate.add_argument("--workload", default="max_utilization",
+                          help="built-in network (see `cimdse workloads`), CiMLoop workload file or "
+                               "directory, or max_utilization (default: one layer that exactly "
+                               "fills the hardware)")
+    evaluate.add_argument("--layer", type=int, default=None, help="evaluate only layer I (0-based)")
+    _add_set(evaluate)
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    from .dse.cli import add_pareto_parser, add_sweep_parser
+    add_sweep_parser(sub)
+    add_pareto_parser(sub)
 
     workloads = sub.add_parser("workloads", help="list the built-in networks")
     workloads.add_argument("--batch", type=int, default=1, help="batch size (default 1)")

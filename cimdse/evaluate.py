@@ -1,0 +1,47 @@
+"""evaluate(design, workload): the one entry point for a design's metrics.
+
+The CLI, experiments and the DSE runner all call :func:`evaluate`. It
+accepts a loaded :class:`~cimdse.spec.Design` or a spec path, and a workload
+given as a built-in network name, a CiMLoop workload file or directory, a
+:class:`~cimdse.workload.Network` or :class:`~cimdse.workload.Layer`, or
+``"max_utilization"``: one layer whose dims are the product of every node's
+``max_utilization`` factors, i.e. exactly fills the hardware (CiMLoop's
+peak-performance run).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from .mapping import NetworkResult, SearchSettings
+from .mapping import evaluate as _map_network
+from .mapping import max_utilization_layer
+from .spec import Design, load
+
+MAX_UTILIZATION = "max_utilization"
+
+
+def evaluate(design: Design | str | Path, workload: Any = MAX_UTILIZATION,
+             layer: int | None = None, *, overrides: Mapping[str, Any] | None = None,
+             settings: SearchSettings | None = None) -> NetworkResult:
+    """Best mapping of every layer of ``workload`` on ``design``, summed.
+
+    ``layer`` picks one layer by index; ``overrides`` apply when ``design``
+    is a path; ``settings`` replace the spec's ``mapper:`` section.
+    """
+    if isinstance(design, (str, Path)):
+        design = load(design, overrides=overrides)
+    return _map_network(design, workload_for(design, workload), layer=layer, settings=settings)
+
+
+def workload_for(design: Design, workload: Any) -> Any:
+    """Resolve the special name ``max_utilization``; pass others through."""
+    if workload != MAX_UTILIZATION:
+        return workload
+    from .workload import Layer, Network
+    unit = Layer(name=MAX_UTILIZATION, dims={}, kind="linear")
+    return Network(name=MAX_UTILIZATION, layers=(max_utilization_layer(design, unit),))
+
+
+__all__ = ["evaluate", "workload_for", "NetworkResult", "MAX_UTILIZATION"]

@@ -1,0 +1,255 @@
+"""evaluate(design, workload): best mapping per layer, summed over a network.
+
+Identical layer shapes are mapped once. Each layer's winner is re-analysed
+with the scalar reference (:mod:`.nest`) so reported counts are exact.
+
+Conventions:
+
+* Energy = sum of action counts x ActionTable pJ + leakage (``leak`` pJ per
+  cycle per instance x cycles x hardware instances: nothing is power gated).
+* MACs exclude the slice dims; ``compute`` actions = MACs x X x Y.
+* ``tops`` = 2 x MACs / latency / 1e12; ``tops_per_w`` = 2 x MACs / energy
+  (J) / 1e12; ``tops_per_mm2`` = tops / area (0 when the area is 0).
+* Latency = cycles x the last component's ``cycle_seconds`` (default 1 ns).
+* Utilization = iteration points / (cycles x compute instances), over the
+  whole network.
+* Slices: with ``slices="design"`` (default), a layer whose X and Y are
+  both 1 gets X = the design variable ``N_INPUT_SLICES`` and Y =
+  ``N_WEIGHT_SLICES`` when those variables exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from cimdse.spec.model import Design
+
+from .actions import ActionTable, build_action_table
+from .arch import Arch, build_arch
+from .errors import MappingError
+from .nest import analyze
+from .problem import Problem, problem_from_layer
+from .search import SearchSettings, search
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LayerResult:
+    name: str
+    macs: int
+    energy_pj: float
+    cycles: float
+    latency_s: float
+    utilization: float
+    actions: dict[str, dict[str, int]]
+    energy_breakdown: dict[str, float]
+    mapping: str
+    evaluated: int
+    search_s: float
+    action_energy: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "macs": self.macs, "energy_pj": self.energy_pj,
+                "cycles": self.cycles, "latency_s": self.latency_s,
+                "utilization": self.utilization, "evaluated": self.evaluated,
+                "search_s": self.search_s, "mapping": self.mapping}
+
+
+@dataclass
+class NetworkResult:
+    design: str
+    workload: str
+    layers: list[LayerResult]
+    area_um2: dict[str, float]
+    compute_instances: int
+    operations: int
+    energy_pj: float = 0.0
+    macs: int = 0
+    cycles: float = 0.0
+    latency_s: float = 0.0
+    actions: dict[str, dict[str, int]] = field(default_factory=dict)
+    energy_breakdown: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for lr in self.layers:
+            self.energy_pj += lr.energy_pj
+            self.macs += lr.macs
+            self.cycles += lr.cycles
+            self.latency_s += lr.latency_s
+            for comp, acts in lr.actions.items():
+                mine = self.actions.setdefault(comp, {})
+                for a, n in acts.items():
+                    mine[a] = mine.get(a, 0) + n
+            for comp, e in lr.energy_breakdown.items():
+                self.energy_breakdown[comp] = self.energy_breakdown.get(comp, 0.0) + e
+
+    @property
+    def area_mm2(self) -> float:
+        return sum(self.area_um2.values()) / 1e6
+
+    @property
+    def energy_per_mac_fj(self) -> float:
+        return self.energy_pj * 1e3 / self.macs if self.macs else 0.0
+
+    @property
+    def tops(self) -> float:
+        return 2 * self.macs / self.latency_s / 1e12 if self.latency_s else 0.0
+
+    @property
+    def tops_per_w(self) -> float:
+        return 2 * self.macs / (self.energy_pj * 1e-12) / 1e12 if self.energy_pj else 0.0
+
+    @property
+    def tops_per_mm2(self) -> float:
+        return self.tops / self.area_mm2 if self.area_mm2 else 0.0
+
+    @property
+    def utilization(self) -> float:
+        denom = self.cycles * self.compute_instances
+        return self.operations / denom if denom else 0.0
+
+    def record(self) -> dict[str, Any]:
+        """Flat dict of scalars for one results row: the metrics plus
+        ``e.<component>`` (pJ) and ``area.<component>`` (um^2) columns."""
+        d = self.to_dict()
+        out = {k: v for k, v in d.items() if not isinstance(v, (dict, list))}
+        out.update({f"e.{c}": v for c, v in self.energy_breakdown.items()})
+        out.update({f"area.{c}": v for c, v in self.area_um2.items()})
+        return out
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per layer x component x action: count and energy (pJ)."""
+        out = []
+        for lr in self.layers:
+            for comp, acts in lr.actions.items():
+                for action, n in acts.items():
+                    out.append({"layer": lr.name, "component": comp, "action": action,
+                                "count": n, "energy_pj": lr.action_energy.get((comp, action),
+                                                                               0.0)})
+        return out
+
+    def breakdown(self):
+        """pandas DataFrame of :meth:`rows`: layer x component x action."""
+        import pandas as pd
+        return pd.DataFrame(self.rows(), columns=["layer", "component", "action", "count",
+                                                  "energy_pj"])
+
+    def summary(self) -> str:
+        """A short human-readable report (the CLI's non-JSON output)."""
+        lines = [f"{self.design} on {self.workload}: {len(self.layers)} layers, "
+                 f"{self.macs:,} MACs",
+                 f"  energy     {self.energy_pj:.4g} pJ ({self.energy_per_mac_fj:.4g} fJ/MAC, "
+                 f"{self.tops_per_w:.4g} TOPS/W)",
+                 f"  latency    {self.latency_s:.4g} s ({self.cycles:.6g} cycles, "
+                 f"{self.tops:.4g} TOPS, utilization {self.utilization:.3f})",
+                 f"  area       {self.area_mm2:.4g} mm^2 ({self.tops_per_mm2:.4g} TOPS/mm^2)",
+                 "  energy by component (pJ):"]
+        for comp, e in sorted(self.energy_breakdown.items(), key=lambda kv: -kv[1]):
+            share = e / self.energy_pj if self.energy_pj else 0.0
+            lines.append(f"    {comp:<24} {e:12.4g}  {share:6.1%}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI's ``--json`` object (see ARCHITECTURE.md)."""
+        return {"design": self.design, "workload": self.workload,
+                "energy_pj": self.energy_pj, "macs": self.macs,
+                "energy_per_mac_fj": self.energy_per_mac_fj, "cycles": self.cycles,
+                "latency_s": self.latency_s, "tops": self.tops, "tops_per_w": self.tops_per_w,
+                "area_mm2": self.area_mm2, "tops_per_mm2": self.tops_per_mm2,
+                "utilization": self.utilization,
+                "breakdown": {"energy_pj": dict(self.energy_breakdown),
+                              "area_um2": dict(self.area_um2),
+                              "actions": {c: dict(a) for c, a in self.actions.items()}},
+                "layers": [lr.to_dict() for lr in self.layers]}
+
+
+def settings_from_design(design: Design) -> SearchSettings:
+    m = design.mapper
+    return SearchSettings(metric=m.metric, algorithm=m.algorithm,
+                          max_evaluations=m.max_evaluations, timeout_s=m.timeout_s,
+                          victory_condition=m.victory_condition, seed=m.seed)
+
+
+def evaluate(design: Design, workload: Any, layer: int | None = None,
+             settings: SearchSettings | None = None, table: ActionTable | None = None,
+             slices: str | tuple[int, int] | None = "design") -> NetworkResult:
+    """Map every layer of ``workload`` on ``design`` and sum the results."""
+    arch = build_arch(design)
+    table = table or build_action_table(design)
+    settings = settings or settings_from_design(design)
+    name, layers = _layers(workload)
+    if layer is not None:
+        if not -len(layers) <= layer < len(layers):
+            raise MappingError(f"--layer {layer} out of range: {name} has {len(layers)} layers")
+        layers = [layers[layer]]
+    cache: dict[tuple, LayerResult] = {}
+    results, ops = [], 0
+    for lyr in layers:
+        problem = _with_slices(problem_from_layer(lyr), design, slices)
+        key = problem.shape_key()
+        if key not in cache:
+            cache[key] = map_layer(arch, problem, table, settings)
+        results.append(_renamed(cache[key], problem.name))
+        ops += problem.operations
+    return NetworkResult(design.name, name, results, table.area_breakdown(),
+                         arch.compute_instances, ops)
+
+
+def map_layer(arch: Arch, problem: Problem, table: ActionTable,
+              settings: SearchSettings) -> LayerResult:
+    """Search the best mapping of one problem and report it exactly."""
+    t0 = time.perf_counter()
+    found = search(arch, problem, table, settings)
+    nest = analyze(arch, problem, found.mapping)
+    leak = {c: table.pj(c, "leak") * n * nest.cycles for c, n in table.instances.items()}
+    breakdown = {c: v for c, v in leak.items()}
+    actions: dict[str, dict[str, int]] = {}
+    per_action = {}
+    for (comp, action), n in nest.counts.items():
+        actions.setdefault(comp, {})[action] = n
+        per_action[(comp, action)] = n * table.pj(comp, action)
+        breakdown[comp] = breakdown.get(comp, 0.0) + per_action[(comp, action)]
+    for comp, e in leak.items():
+        if e:
+            per_action[(comp, "leak")] = e
+    energy = sum(breakdown.values())
+    return LayerResult(problem.name, problem.macs, energy, nest.cycles,
+                       nest.cycles * arch.cycle_seconds, nest.utilization, actions, breakdown,
+                       found.mapping.describe(arch), found.evaluated,
+                       time.perf_counter() - t0, per_action)
+
+
+def _renamed(r: LayerResult, name: str) -> LayerResult:
+    if r.name == name:
+        return r
+    return LayerResult(name, r.macs, r.energy_pj, r.cycles, r.latency_s, r.utilization,
+                       r.actions, r.energy_breakdown, r.mapping, 0, 0.0, r.action_energy)
+
+
+def _layers(workload: Any) -> tuple[str, list]:
+    if isinstance(workload, Problem):
+        return workload.name, [workload]
+    if isinstance(workload, (list, tuple)):
+        return "layers", list(workload)
+    from cimdse.workload import load_workload  # local: keeps the mapper importable alone
+    net = load_workload(workload)
+    return net.name, list(net.layers)
+
+
+def _with_slices(problem: Problem, design: Design, slices) -> Problem:
+    dims = problem.dims
+    if slices is None or dims["X"] != 1 or dims["Y"] != 1:
+        return problem
+    if slices == "design":
+        x = design.variables.get("N_INPUT_SLICES", 1)
+        y = design.variables.get("N_WEIGHT_SLICES", 1)
+    else:
+        x, y = slices
+    if (x, y) == (1, 1):
+        return problem
+    dims.update(X=int(x), Y=int(y))
+    return Problem.from_dims(dims, problem.stride, problem.dilation, problem.name)

@@ -1,0 +1,200 @@
+"""Mapspace: which factors each (slot, dim) may take, factor tables, loop orders.
+
+* :func:`allowed_factors`: per slot and dim, the divisors of the bound the
+  constraints allow (``factors`` ``=``/``<=``/``>=``, ``factors_only``,
+  ``no_iteration_over``, ``must_iterate_over``; spatial factors <= fanout).
+  Each exclusion is remembered so infeasibility can be explained.
+* :func:`factor_tables`: per dim, every ordered factorisation of its bound
+  over the slots (perfect factorisation), as an int array ``[rows, slots]``.
+* :func:`loop_orders`: per temporal slot, one order per equivalence class
+  instead of all k! permutations. Counts depend on a slot's order only
+  through which loops sit inside each tensor's innermost relevant loop, so
+  we generate the orders "stationary for T1, then T2, then T3" for the 3!
+  tensor priorities (dims irrelevant to T1 innermost, ...), keep only the
+  loops that can be non-trivial there, and deduplicate. A user
+  ``loop_order`` pins the innermost positions.
+* :func:`min_tile_check` / :func:`min_fanout_check`: fail fast when a level
+  is too small for the smallest tile, or a fanout for the smallest spatial
+  factors, that any mapping could give it.
+* :func:`max_utilization_layer`: a layer whose dims are multiplied by every
+  node's ``max_utilization`` factors (CiMLoop's full-array runs).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from cimdse.spec.model import TENSORS, Design
+
+from .arch import Arch
+from .errors import MappingError, NoValidMappingError
+from .problem import DIM_INDEX, DIMS, Problem
+
+
+def divisors(n: int) -> list[int]:
+    return [k for k in range(1, n + 1) if n % k == 0]
+
+
+@dataclass
+class Allowed:
+    """``values[s][d]``: allowed factors; ``why[(s, d)]``: what removed some."""
+
+    values: list[list[list[int]]]
+    why: dict[tuple[int, int], list[str]]
+
+
+def allowed_factors(arch: Arch, problem: Problem) -> Allowed:
+    values, why = [], {}
+    for s, slot in enumerate(arch.slots):
+        row = []
+        for d, bound in enumerate(problem.bounds):
+            keep, reasons = _filter(arch, s, d, bound, problem)
+            row.append(keep)
+            if reasons:
+                why[(s, d)] = reasons
+        values.append(row)
+    return Allowed(values, why)
+
+
+def _filter(arch: Arch, s: int, d: int, bound: int, problem: Problem):
+    slot, lc, name = arch.slots[s], arch.slots[s].constraints, DIMS[d]
+    where = arch.describe_slot(s)
+    vals, reasons = divisors(bound), []
+
+    def cut(pred, text):
+        nonlocal vals
+        kept = [v for v in vals if pred(v)]
+        if len(kept) < len(vals):
+            reasons.append(f"{text} at {where}")
+        vals = kept
+
+    if lc.factors_only is not None and name not in lc.factors_only:
+        cut(lambda v: v == 1, f"factors_only {list(lc.factors_only)}")
+    for t in lc.no_iteration_over:
+        if d in problem.relevant(t):
+            cut(lambda v: v == 1, f"no_iteration_over {t}")
+    if lc.must_iterate_over and not any(d in problem.relevant(t)
+                                        for t in lc.must_iterate_over):
+        cut(lambda v: v == 1, f"must_iterate_over {list(lc.must_iterate_over)}")
+    for fc in lc.factors:
+        if fc.dim == name and fc.value > 0:
+            cut(fc.allows, f"factor {fc}")
+    if slot.is_spatial:
+        cut(lambda v: v <= slot.limit, f"fanout {slot.limit}")
+    return vals, reasons
+
+
+def factor_tables(arch: Arch, problem: Problem, allowed: Allowed,
+                  max_rows: int = 2_000_000) -> list[np.ndarray]:
+    """Per dim, all ordered factorisations ``[rows, slots]`` over allowed factors."""
+    tables = []
+    n = len(arch.slots)
+    for d, bound in enumerate(problem.bounds):
+        rows: list[tuple[int, ...]] = []
+        _factorize(bound, 0, n, [allowed.values[s][d] for s in range(n)], (), rows, max_rows)
+        if not rows:
+            raise NoValidMappingError(_no_factorization(arch, problem, allowed, d),
+                                      reason=f"dim {DIMS[d]}")
+        tables.append(np.array(rows, dtype=np.int64))
+    return tables
+
+
+def _factorize(rest, s, n, allowed, prefix, out, max_rows):
+    if len(out) >= max_rows:
+        raise MappingError(f"factorisation table larger than {max_rows} rows")
+    if s == n - 1:
+        if rest in allowed[s]:
+            out.append(prefix + (rest,))
+        return
+    for v in allowed[s]:
+        if rest % v == 0:
+            _factorize(rest // v, s + 1, n, allowed, prefix + (v,), out, max_rows)
+
+
+def _no_factorization(arch, problem, allowed, d) -> str:
+    reasons = sorted({r for s in range(len(arch.slots)) for r in allowed.why.get((s, d), [])})
+    return (f"no valid mapping for layer {problem.name!r}: dim {DIMS[d]}={problem.bounds[d]} "
+            f"cannot be split over the loops; restricted by: {'; '.join(reasons) or 'none'}")
+
+
+def loop_orders(arch: Arch, problem: Problem, allowed: Allowed) -> list[list[tuple[int, ...]]]:
+    """Per slot, the candidate orders (dim indices outermost first)."""
+    out = []
+    rel = {t: problem.relevant(t) for t in TENSORS}
+    for s, slot in enumerate(arch.slots):
+        if slot.is_spatial:
+            out.append([tuple(range(len(DIMS)))])
+            continue
+        live = [d for d in range(len(DIMS)) if max(allowed.values[s][d]) > 1]
+        pinned = [DIM_INDEX[x] for x in slot.constraints.loop_order if x in DIM_INDEX]
+        free = [d for d in live if d not in pinned]
+        seen, orders = set(), []
+        for prio in itertools.permutations(TENSORS):
+            inner_first = sorted(free, key=lambda d: tuple(d in rel[t] for t in prio) + (d,))
+            key = tuple(reversed(inner_first)) + tuple(pinned)
+            if key in seen:
+                continue
+            seen.add(key)
+            rest = [d for d in range(len(DIMS)) if d not in key]
+            orders.append(tuple(rest) + key)
+        out.append(orders)
+    return out
+
+
+def min_tile_check(arch: Arch, problem: Problem, tables: list[np.ndarray]) -> None:
+    """Raise if some level cannot hold even the smallest possible tiles."""
+    for lv in arch.levels:
+        if lv.capacity is None:
+            continue
+        p = lv.position
+        t = [int(tab[:, p:].prod(axis=1).min()) for tab in tables]
+        kept = [x for x, mode in lv.modes if mode == "keep"]
+        need = {x: problem.footprint(x, tuple(t)) for x in kept}
+        if sum(need.values()) > lv.capacity:
+            parts = ", ".join(f"{x} {v}" for x, v in need.items())
+            raise NoValidMappingError(
+                f"no valid mapping for layer {problem.name!r}: buffer '{lv.name}' is too "
+                f"small for any tile: the smallest tiles need {sum(need.values())} elements "
+                f"({parts}), capacity is {lv.capacity:g}", reason=f"capacity of '{lv.name}'")
+
+
+def min_fanout_check(arch: Arch, problem: Problem, tables: list[np.ndarray]) -> None:
+    """Raise if some fanout is too small even for the smallest spatial factors
+    the constraints allow."""
+    for s, slot in enumerate(arch.slots):
+        if not slot.is_spatial:
+            continue
+        least = [int(tab[:, s].min()) for tab in tables]
+        if math.prod(least) > slot.limit:
+            forced = " x ".join(f"{DIMS[d]}={f}" for d, f in enumerate(least) if f > 1)
+            raise NoValidMappingError(
+                f"no valid mapping for layer {problem.name!r}: the constraints force "
+                f"{forced} = {math.prod(least)} spatial instances at '{slot.node}', which "
+                f"has {slot.limit}", reason=f"spatial fanout of '{slot.node}'")
+
+
+def max_utilization_layer(design: Design, layer):
+    """``layer`` with each dim multiplied by every node's ``max_utilization``
+    factor (dims default to the layer's own bound)."""
+    dims = dict(layer.dims)
+    for node in design.nodes:
+        for d, f in node.constraints.max_utilization.items():
+            if d not in dims:
+                raise MappingError(f"node '{node.name}': max_utilization names unknown dim {d!r}")
+            dims[d] = dims[d] * int(f)
+    if hasattr(layer, "with_dims"):
+        return layer.with_dims(**dims)
+    return Problem.from_dims(dims, layer.stride, layer.dilation, layer.name)
+
+
+def space_size(tables: list[np.ndarray], n_templates: int) -> int:
+    return math.prod(len(t) for t in tables) * n_templates
+
+
+__all__ = ["Allowed", "allowed_factors", "factor_tables", "loop_orders", "min_tile_check",
+           "min_fanout_check",
+           "max_utilization_layer", "space_size", "divisors"]

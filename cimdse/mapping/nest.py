@@ -1,0 +1,289 @@
+"""Scalar reference nest analysis: exact access counts of one mapping.
+
+This is the readable definition the vectorised evaluator (:mod:`.batch`)
+must reproduce exactly, and that the brute-force simulator in the tests
+checks. Semantics (see also :mod:`.arch` for levels, slots and chains):
+
+* **Tile** of a chain member at position ``p``: per dim, the product of its
+  factors at slots ``>= p``; per tensor rank, extent ``1 + sum(coef*(t-1))``
+  (input halos included); size ``|W|`` = product of extents. Tiles are
+  axis-aligned boxes (the bounding box of the touched coordinates, like
+  Timeloop's AAHR), so strided holes count as part of the tile.
+* **Requests per instance** a member sends to its parent in the chain:
+
+  - ``keep`` (temporal reuse; a buffer holding one tile): the first tile,
+    then at every step of the temporal loops above it only the new elements
+    ``|W_now minus W_prev|`` (exact set difference of two boxes). With the
+    loops above ordered inner to outer (``n_i`` iterations, translation
+    ``v_i`` per increment), a step of type ``j`` (loop ``j`` increments, the
+    inner ones wrap) translates the tile by ``tau_j = v_j - sum_{i<j}
+    (n_i-1) v_i`` and happens ``(n_j-1) * prod_{i>j} n_i`` times; its cost is
+    ``|W| - prod_r max(0, e_r - |tau_j,r|)``.
+  - ``coalesce`` (no storage across timesteps; identical accesses within one
+    iteration of the loops above merge): ``|W|`` per iteration of all
+    temporal loops above (Timeloop's no_temporal_reuse: the whole tile is
+    requested every timestep, even if a keeping level below would not have
+    needed all of it).
+  - ``compute``: one element per iteration point, i.e. ``|W| = 1`` per
+    iteration of all temporal loops.
+  - ``pass`` (no_coalesce): every arrival is forwarded one-for-one.
+
+* **Arrivals per instance** at a parent = the child's requests per instance
+  x, per spatial slot between them, the number of distinct child tiles: the
+  full fanout factor when the slot's node does not list the tensor in
+  ``spatial_reuse`` (unicast), else the number of distinct tile origins
+  (multicast of identical tiles for Inputs/Weights, spatial reduction of
+  identical output tiles for Outputs; overlapping but unequal halo tiles get
+  no credit, as in Timeloop). Instances of a member = product of the spatial
+  factors above it; totals = per-instance x instances.
+* **Actions** per member and tensor (``A`` = arrivals, ``R`` = requests,
+  both totals): ``keep`` Inputs/Weights: ``read = A``, ``write = R``
+  (fills; none at the backing store). ``keep`` Outputs, Timeloop's
+  accounting with first-read elision: ``update = A``; ``read = A - P``
+  (every update but the very first of each element reads the partial sum
+  it accumulates into); ``write = R - P`` (partial sums brought back from
+  the parent when an evicted output returns; none at the backing store);
+  ``P`` is the partition size, the elements one instance ever holds, x
+  instances. ``coalesce``: Outputs ``update = A``, others ``read = A``.
+  ``pass``: ``read = A`` for every tensor (a conversion or drive per
+  value). The last component gets ``compute`` = iteration points = MACs x
+  X x Y.
+* **Cycles** = max(compute steps, max over levels and directions of actions
+  per instance / bandwidth), where compute steps = product of all temporal
+  factors. **Utilization** = iteration points / (cycles x hardware compute
+  instances).
+* **Validity**: spatial loops fit the mesh (see :mod:`.arch`) and use >=
+  min_utilization x fanout per spatial slot; sum of kept tiles <= capacity
+  per level.
+
+Relation to Timeloop: for perfectly factorised mappings these counts equal
+Timeloop's (tests/mapping/test_timeloop_golden.py reproduces two published
+runs exactly, halo fills included). One rule differs by design: Timeloop's
+stride-change heuristic (a sliding window loses its overlap credit after a
+stationary step) is not applied; every step gets the exact set difference.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from cimdse.spec.model import TENSORS
+
+from .arch import BACKING, COMPUTE, Arch, Member, fits_mesh
+from .errors import MappingError
+from .mapping import Mapping
+from .problem import Problem
+
+
+@dataclass
+class NestResult:
+    """Counts of one mapping. ``tensor_counts[(member, tensor, action)]``
+    includes the backing store; ``counts[(component, action)]`` sums tensors
+    over real components only."""
+
+    tensor_counts: dict[tuple[str, str, str], int]
+    counts: dict[tuple[str, str], int]
+    steps: int
+    cycles: float
+    utilization: float
+    tiles: dict[tuple[str, str], int]
+    instances: dict[str, int]
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.violations
+
+
+def analyze(arch: Arch, problem: Problem, mapping: Mapping) -> NestResult:
+    """Exact counts of ``mapping`` (see module docstring)."""
+    mapping.validate(arch, problem)
+    ctx = _Context(arch, problem, mapping)
+    tensor_counts: dict[tuple[str, str, str], int] = {}
+    tiles: dict[tuple[str, str], int] = {}
+    for tensor in TENSORS:
+        _tensor(ctx, tensor, tensor_counts, tiles)
+    counts = _component_counts(arch, tensor_counts, problem)
+    inst = {lv.name: ctx.instances(lv.position) for lv in arch.levels}
+    steps = math.prod(mapping.factors[s][d] for s in arch.temporal_slots
+                      for d in range(len(problem.bounds)))
+    cycles = _cycles(arch, counts, inst, steps)
+    util = problem.operations / (cycles * arch.compute_instances)
+    return NestResult(tensor_counts, counts, steps, cycles, util, tiles, inst,
+                      _violations(arch, problem, mapping, tiles))
+
+
+class _Context:
+    def __init__(self, arch: Arch, problem: Problem, mapping: Mapping):
+        self.arch, self.problem, self.mapping = arch, problem, mapping
+        f = mapping.factors
+        n_slots, n_dims = len(f), len(problem.bounds)
+        suffix = [[1] * n_dims for _ in range(n_slots + 1)]
+        for s in range(n_slots - 1, -1, -1):
+            suffix[s] = [suffix[s + 1][d] * f[s][d] for d in range(n_dims)]
+        self.suffix = suffix
+
+    def instances(self, position: int) -> int:
+        f = self.mapping.factors
+        return math.prod(math.prod(f[s]) for s in self.arch.spatial_slots if s < position)
+
+    def loops_above(self, position: int) -> list[tuple[int, int]]:
+        """Temporal loops above ``position`` as (slot, dim), outermost first."""
+        return [(s, d) for s in self.arch.temporal_slots if s < position
+                for d in self.mapping.orders[s]]
+
+    def extents(self, ranks, position: int) -> list[int]:
+        t = self.suffix[position]
+        return [1 + sum(c * (t[d] - 1) for d, c in rank) for rank in ranks]
+
+
+def fills(ctx: _Context, ranks, position: int) -> int:
+    """Requests per instance of a level keeping the tensor (delta model)."""
+    ext = ctx.extents(ranks, position)
+    tile = math.prod(ext)
+    loops = ctx.loops_above(position)
+    f = ctx.mapping.factors
+    n = [f[s][d] for s, d in loops]
+    outer = [1] * len(loops)  # product of n over loops outside loop j
+    for j in range(1, len(loops)):
+        outer[j] = outer[j - 1] * n[j - 1]
+    acc = [0] * len(ranks)  # sum over loops inside j of (n_i - 1) * v_i
+    total = tile
+    for j in range(len(loops) - 1, -1, -1):
+        s, d = loops[j]
+        v = _translation(ctx, ranks, s, d)
+        if n[j] > 1:
+            tau = [v[r] - acc[r] for r in range(len(ranks))]
+            overlap = math.prod(max(0, e - abs(t)) for e, t in zip(ext, tau))
+            total += (n[j] - 1) * outer[j] * (tile - overlap)
+            acc = [acc[r] + (n[j] - 1) * v[r] for r in range(len(ranks))]
+    return total
+
+
+def _translation(ctx: _Context, ranks, s: int, d: int) -> list[int]:
+    step = ctx.suffix[s + 1][d]
+    return [sum(c * step for dd, c in rank if dd == d) for rank in ranks]
+
+
+def distinct_tiles(ctx: _Context, ranks, tensor: str, s: int) -> int:
+    """Distinct child tiles at spatial slot ``s`` (all children if unicast)."""
+    f = ctx.mapping.factors[s]
+    if tensor not in ctx.arch.slots[s].reuse:
+        return math.prod(f)
+    out = 1
+    for rank in ranks:
+        if len(rank) == 1:
+            out *= f[rank[0][0]]
+        elif len(rank) == 2:
+            (d1, c1), (d2, c2) = rank
+            x, y = c1 * ctx.suffix[s + 1][d1], c2 * ctx.suffix[s + 1][d2]
+            g = math.gcd(x, y)
+            out *= f[d1] * f[d2] - max(0, f[d1] - y // g) * max(0, f[d2] - x // g)
+        else:
+            raise MappingError("ranks with more than two terms are not supported")
+    return out
+
+
+def requests(ctx: _Context, ranks, member: Member, arrivals: int) -> int:
+    """Requests per instance that ``member`` sends to its parent."""
+    if member.mode == "keep":
+        return fills(ctx, ranks, member.position)
+    if member.mode == "pass":
+        return arrivals
+    above = math.prod(ctx.mapping.factors[s][d] for s, d in ctx.loops_above(member.position))
+    return math.prod(ctx.extents(ranks, member.position)) * above
+
+
+def _tensor(ctx: _Context, tensor: str, out: dict, tiles: dict) -> None:
+    ranks = ctx.problem.ranks(tensor)
+    chain = ctx.arch.chain(tensor)
+    arrivals = 0  # per instance, arriving at chain[i] from below
+    for i in range(len(chain) - 1, -1, -1):
+        m = chain[i]
+        inst = ctx.instances(m.position)
+        if m.mode == "keep":
+            tiles[(m.name, tensor)] = math.prod(ctx.extents(ranks, m.position))
+        if i == 0:
+            req = tiles[(m.name, tensor)]
+        else:
+            req = requests(ctx, ranks, m, arrivals)
+        part = partition(ctx, ranks, m.position) * inst if m.mode == "keep" else 0
+        _record(out, m, tensor, arrivals * inst, req * inst, part)
+        if i > 0:
+            parent = chain[i - 1]
+            arrivals = req * math.prod(distinct_tiles(ctx, ranks, tensor, s)
+                                       for s in ctx.arch.spatial_slots
+                                       if parent.position <= s < m.position)
+
+
+def partition(ctx: _Context, ranks, position: int) -> int:
+    """Elements one instance at ``position`` ever holds (Timeloop's partition
+    size): the tensor's footprint over all loops but the spatial ones above."""
+    f = ctx.mapping.factors
+    t = list(ctx.problem.bounds)
+    for s in ctx.arch.spatial_slots:
+        if s < position:
+            t = [t[d] // f[s][d] for d in range(len(t))]
+    return math.prod(1 + sum(c * (t[d] - 1) for d, c in rank) for rank in ranks)
+
+
+def _record(out: dict, m: Member, tensor: str, a: int, r: int, part: int) -> None:
+    if m.mode == "compute":
+        return
+    if m.mode == "keep":
+        if tensor == "Outputs":
+            out[(m.name, tensor, "update")] = a
+            out[(m.name, tensor, "read")] = a - part
+            if m.name != BACKING:
+                out[(m.name, tensor, "write")] = r - part
+        else:
+            out[(m.name, tensor, "read")] = a
+            if m.name != BACKING:
+                out[(m.name, tensor, "write")] = r
+    elif m.mode == "coalesce" and tensor == "Outputs":
+        out[(m.name, tensor, "update")] = a
+    else:
+        out[(m.name, tensor, "read")] = a
+
+
+def _component_counts(arch: Arch, tensor_counts, problem: Problem) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for (name, _t, action), c in tensor_counts.items():
+        if name in (BACKING, COMPUTE):
+            continue
+        counts[(name, action)] = counts.get((name, action), 0) + c
+    counts[(arch.compute, "compute")] = counts.get((arch.compute, "compute"), 0) \
+        + problem.operations
+    return counts
+
+
+def _cycles(arch: Arch, counts, inst: dict[str, int], steps: int) -> float:
+    cycles = float(steps)
+    for lv in arch.levels:
+        if lv.read_bandwidth is not None:
+            need = counts.get((lv.name, "read"), 0) / inst[lv.name] / lv.read_bandwidth
+            cycles = max(cycles, need)
+        if lv.write_bandwidth is not None:
+            w = counts.get((lv.name, "write"), 0) + counts.get((lv.name, "update"), 0)
+            cycles = max(cycles, w / inst[lv.name] / lv.write_bandwidth)
+    return cycles
+
+
+def _violations(arch: Arch, problem: Problem, mapping: Mapping, tiles) -> list[str]:
+    out = []
+    for s in arch.spatial_slots:
+        slot = arch.slots[s]
+        used = math.prod(mapping.factors[s])
+        if not fits_mesh(mapping.factors[s], slot.mesh):
+            out.append(f"spatial fanout of '{slot.node}': loops of {used} do not fit "
+                       f"{slot.mesh[0]}x{slot.mesh[1]}")
+        elif used < slot.min_utilization * slot.limit:
+            out.append(f"min_utilization of '{slot.node}': uses {used} of {slot.limit}")
+    for lv in arch.levels:
+        if lv.capacity is None:
+            continue
+        need = sum(tiles.get((lv.name, t), 0) for t in TENSORS)
+        if need > lv.capacity:
+            out.append(f"capacity of '{lv.name}': tiles need {need} > {lv.capacity:g}")
+    return out
