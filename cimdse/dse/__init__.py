@@ -1,0 +1,23 @@
+"""Design-space exploration: sweep files, the Optuna + Ray runner, the
+Parquet results store and Pareto analysis.
+
+Public API::
+
+    load_sweep(path) -> Sweep               # validated sweep file (SpecError on problems)
+    run_sweep(sweep_or_path, out_dir=None, *, trials, address, resume, executor,
+              evaluate_point, num_cpus, progress) -> SweepSummary
+    read_results(dir) -> pandas.DataFrame   # one row per design
+    read_layers(dir) -> pandas.DataFrame    # one row per design x layer
+    pareto_front(df, objectives), is_nondominated, nondominated_sort,
+    hypervolume, plot_pareto
+"""
+
+from .pareto import (hypervolume, is_nondominated, nondominated_sort, pareto_front,
+                     plot_pareto)
+from .runner import Runner, SweepError, SweepSummary, run_sweep
+from .store import ResultStore, read_layers, read_results
+from .sweep import Sweep, load_sweep
+
+__all__ = ["Runner", "ResultStore", "Sweep", "SweepError", "SweepSummary", "hypervolume",
+           "is_nondominated", "load_sweep", "nondominated_sort", "pareto_front", "plot_pareto",
+           "read_layers", "read_results", "run_sweep"]

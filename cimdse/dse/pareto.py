@@ -1,0 +1,247 @@
+"""Pareto analysis: non-dominated sorting, exact hypervolume, fronts of result tables.
+
+Objectives may be minimised or maximised (maximised ones are negated
+internally). Rows with a missing or non-finite objective never belong to a
+front. Identical points do not dominate each other: all copies of a
+non-dominated point are on the front.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from ..errors import CimdseError
+
+log = logging.getLogger(__name__)
+
+#: Result columns where larger is better (used when no direction is given).
+MAXIMIZED = frozenset({"tops", "tops_per_w", "tops_per_mm2", "utilization"})
+DEFAULT_OBJECTIVES = ("energy_pj", "latency_s", "area_mm2")
+
+
+class PlotUnavailable(CimdseError):
+    """Plotting needs matplotlib (the optional ``plot`` extra)."""
+
+
+def _as_min(points, maximize: Sequence[bool] | None) -> np.ndarray:
+    f = np.array(points, dtype=float, copy=True)
+    if f.ndim != 2:
+        raise ValueError("points must be a 2-D array (n_points x n_objectives)")
+    if maximize is not None:
+        mx = np.asarray(maximize, dtype=bool)
+        if mx.shape != (f.shape[1],):
+            raise ValueError(f"maximize needs one flag per objective ({f.shape[1]})")
+        f[:, mx] = -f[:, mx]
+    return f
+
+
+def is_nondominated(points, maximize: Sequence[bool] | None = None) -> np.ndarray:
+    """Boolean mask of the non-dominated rows of ``points`` (n x k).
+
+    A row dominates another when it is no worse in every objective and
+    strictly better in one. Vectorized: 2 objectives by a sort (O(n log n)),
+    more by culling the distinct points in order of their sums (O(n x front)).
+    """
+    f = _as_min(points, maximize)
+    n = f.shape[0]
+    mask = np.zeros(n, dtype=bool)
+    valid = np.all(np.isfinite(f), axis=1)
+    if not valid.any():
+        return mask
+    uniq, inverse = np.unique(f[valid], axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if uniq.shape[1] == 1:
+        nd = uniq[:, 0] == uniq[:, 0].min()
+    elif uniq.shape[1] == 2:
+        # np.unique sorts lexicographically: earlier rows have f1 <= f1_i, and a
+        # distinct point is non-dominated iff its f2 beats every earlier f2.
+        prev_min = np.minimum.accumulate(np.concatenate(([np.inf], uniq[:-1, 1])))
+        nd = uniq[:, 1] < prev_min
+    else:
+        nd = _cull(uniq)
+    mask[np.flatnonzero(valid)] = nd[inverse]
+    return mask
+
+
+def _cull(uniq: np.ndarray) -> np.ndarray:
+    """Non-dominated mask of *distinct* points, O(n x front) vectorized.
+
+    The remaining point with the smallest coordinate sum cannot be dominated
+    (a dominator has a smaller sum and would have removed it, directly or
+    transitively); take it and drop every point it dominates, repeat.
+    """
+    order = np.lexsort((*uniq.T[::-1], uniq.sum(axis=1)))
+    pts = uniq[order]
+    remaining = np.arange(len(pts))
+    front = []
+    while remaining.size:
+        head = remaining[0]
+        front.append(head)
+        rest = remaining[1:]
+        dominated = np.all(pts[head] <= pts[rest], axis=1)
+        remaining = rest[~dominated]
+    nd = np.zeros(len(uniq), dtype=bool)
+    nd[order[np.array(front, dtype=int)]] = True
+    return nd
+
+
+def nondominated_sort(points, maximize: Sequence[bool] | None = None) -> np.ndarray:
+    """Front index of every row (0 = Pareto front); -1 for rows with non-finite values."""
+    f = _as_min(points, maximize)
+    rank = np.full(f.shape[0], -1, dtype=int)
+    remaining = np.flatnonzero(np.all(np.isfinite(f), axis=1))
+    level = 0
+    while remaining.size:
+        nd = is_nondominated(f[remaining])
+        rank[remaining[nd]] = level
+        remaining = remaining[~nd]
+        level += 1
+    return rank
+
+
+def _hv2(f: np.ndarray, ref: np.ndarray) -> float:
+    f = f[np.all(f < ref, axis=1)]
+    if not len(f):
+        return 0.0
+    f = f[is_nondominated(f)]
+    f = np.unique(f, axis=0)                 # sorted by f1 ascending -> f2 descending
+    x_next = np.append(f[1:, 0], ref[0])
+    return float(np.sum((x_next - f[:, 0]) * (ref[1] - f[:, 1])))
+
+
+def _hv3(f: np.ndarray, ref: np.ndarray) -> float:
+    f = f[np.all(f < ref, axis=1)]
+    if not len(f):
+        return 0.0
+    f = np.unique(f[is_nondominated(f)], axis=0)
+    order = np.argsort(f[:, 2], kind="stable")
+    f = f[order]
+    levels = np.unique(f[:, 2])
+    volume = 0.0
+    for i, z in enumerate(levels):
+        z_next = levels[i + 1] if i + 1 < len(levels) else ref[2]
+        volume += (z_next - z) * _hv2(f[f[:, 2] <= z][:, :2], ref[:2])
+    return float(volume)
+
+
+def hypervolume(points, ref, maximize: Sequence[bool] | None = None) -> float:
+    """Exact hypervolume dominated by ``points`` and bounded by ``ref`` (2 or 3 objectives).
+
+    For maximised objectives give ``ref`` in the original units (a value
+    below every point); points not strictly better than ``ref`` in every
+    objective contribute nothing.
+    """
+    f = _as_min(points, maximize)
+    r = _as_min(np.asarray(ref, dtype=float).reshape(1, -1), maximize)[0]
+    if r.shape[0] != f.shape[1]:
+        raise ValueError(f"ref has {r.shape[0]} values for {f.shape[1]} objectives")
+    f = f[np.all(np.isfinite(f), axis=1)]
+    if f.shape[1] == 1:
+        return float(max(0.0, r[0] - f[:, 0].min())) if len(f) else 0.0
+    if f.shape[1] == 2:
+        return _hv2(f, r)
+    if f.shape[1] == 3:
+        return _hv3(f, r)
+    raise ValueError("exact hypervolume is implemented for 1, 2 and 3 objectives")
+
+
+def parse_objectives(objectives: str | Iterable[str] | Mapping[str, str] | None,
+                     default: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``"energy_pj,tops_per_w:max"`` / list / mapping -> {column: minimize|maximize}."""
+    if objectives is None:
+        if default:
+            return dict(default)
+        objectives = DEFAULT_OBJECTIVES
+    if isinstance(objectives, Mapping):
+        items = list(objectives.items())
+    else:
+        if isinstance(objectives, str):
+            objectives = [s for s in objectives.split(",") if s.strip()]
+        items = []
+        for text in objectives:
+            name, _, d = text.strip().partition(":")
+            items.append((name.strip(), d.strip() or None))
+    out = {}
+    for name, d in items:
+        d = (d or ("maximize" if name in MAXIMIZED else "minimize")).lower()
+        d = {"min": "minimize", "max": "maximize"}.get(d, d)
+        if d not in ("minimize", "maximize"):
+            raise ValueError(f"direction of {name!r} must be min or max, got {d!r}")
+        out[name] = d
+    return out
+
+
+def pareto_front(df, objectives=None, feasible_only: bool = True):
+    """Rows of a results DataFrame on the Pareto front of ``objectives``
+    (sorted by the first objective). With ``feasible_only``, only
+    ``status == 'ok'`` rows are considered."""
+    obj = parse_objectives(objectives)
+    missing = [c for c in obj if c not in df.columns]
+    if missing:
+        raise KeyError(f"objective column(s) not in the results: {', '.join(missing)}; "
+                       f"numeric columns: {', '.join(_numeric_columns(df))}")
+    if feasible_only and "status" in df.columns:
+        df = df[df["status"] == "ok"]
+    points = df[list(obj)].to_numpy(dtype=float, na_value=np.nan)
+    mask = is_nondominated(points, [d == "maximize" for d in obj.values()])
+    return df[mask].sort_values(list(obj)[0], kind="stable")
+
+
+def _numeric_columns(df) -> list[str]:
+    return [c for c in df.columns if str(df[c].dtype).lower().startswith(("float", "int"))]
+
+
+def default_reference(front_points: np.ndarray, maximize: Sequence[bool]) -> np.ndarray:
+    """A reference point 10 % of the range beyond the front's worst value per objective."""
+    f = _as_min(front_points, maximize)
+    worst, best = f.max(axis=0), f.min(axis=0)
+    span = np.where(worst > best, worst - best, np.where(worst != 0, np.abs(worst), 1.0))
+    ref = worst + 0.1 * span
+    return np.where(np.asarray(maximize, dtype=bool), -ref, ref)
+
+
+def plot_pareto(df, objectives=None, path=None, feasible_only: bool = True,
+                log_scale: bool = True):
+    """Scatter of all designs with the Pareto front highlighted (first two
+    objectives on the axes, a third as colour). Saves to ``path`` if given;
+    returns the matplotlib Figure. Needs matplotlib (``pip install cimdse[plot]``)."""
+    try:
+        import matplotlib
+        if path is not None:
+            matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise PlotUnavailable("plotting needs matplotlib: pip install 'cimdse[plot]' "
+                              "(or pip install matplotlib)") from None
+    obj = parse_objectives(objectives)
+    names = list(obj)
+    if len(names) < 2:
+        raise ValueError("plotting needs at least two objectives")
+    data = df[df["status"] == "ok"] if feasible_only and "status" in df.columns else df
+    front = pareto_front(data, obj, feasible_only=False)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    x, y = names[0], names[1]
+    kw = {}
+    if len(names) >= 3:
+        kw = dict(c=data[names[2]].to_numpy(dtype=float), cmap="viridis")
+    sc = ax.scatter(data[x], data[y], s=10, alpha=0.5, label="designs", **kw)
+    if len(names) >= 3:
+        fig.colorbar(sc, ax=ax, label=names[2])
+    ax.scatter(front[x], front[y], s=28, facecolors="none", edgecolors="red", label="Pareto front")
+    if len(names) == 2:
+        ax.step(front[x], front[y], where="post", color="red", linewidth=1)
+    if log_scale:
+        for setter, col in ((ax.set_xscale, x), (ax.set_yscale, y)):
+            if (data[col] > 0).all():
+                setter("log")
+    ax.set_xlabel(f"{x} ({obj[x]})")
+    ax.set_ylabel(f"{y} ({obj[y]})")
+    ax.legend(loc="best")
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=150)
+        plt.close(fig)
+    return fig

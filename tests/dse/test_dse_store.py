@@ -1,0 +1,85 @@
+"""Results store: atomic immutable parts, schema evolution, reading back."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pyarrow as pa
+import pytest
+
+from cimdse.dse.store import ResultStore, read_results, to_table
+
+
+def test_rows_to_table_types():
+    t = to_table([{"a": 1, "b": "x", "c": True, "d": None, "t": datetime.now(timezone.utc)},
+                  {"a": 2.5, "b": 3, "e": [1, 2]}], {"b": pa.string()})
+    assert t.schema.field("a").type == pa.float64()
+    assert t.schema.field("b").type == pa.string() and t.column("b").to_pylist() == ["x", "3"]
+    assert t.schema.field("c").type == pa.bool_()
+    assert pa.types.is_timestamp(t.schema.field("t").type)
+    assert t.column("e").to_pylist() == [None, "[1, 2]"]
+
+
+def test_parts_are_atomic_and_never_rewritten(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path)
+    p1 = store.write_rows("designs", [{"design_id": "a", "trial": 0, "status": "ok", "x": 1.0}])
+    before = p1.read_bytes()
+    # a crash while writing: the temp file exists, the part does not
+    real_replace = os.replace
+
+    def crash(src, dst):
+        raise OSError("simulated crash before rename")
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        store.write_rows("designs", [{"design_id": "b", "trial": 1, "status": "ok", "x": 2.0}])
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert len(store.parts("designs")) == 1 and p1.read_bytes() == before
+    assert list(store.staging.glob(".*.tmp"))           # the half-written temp file
+    df = read_results(tmp_path)
+    assert list(df["design_id"]) == ["a"]               # readers never see it
+    store.clean_staging()
+    assert not list(store.staging.glob(".*.tmp"))
+    p2 = store.write_rows("designs", [{"design_id": "b", "trial": 1, "status": "ok", "x": 2.0}])
+    assert p2 != p1 and p1.read_bytes() == before
+    assert list(read_results(tmp_path)["design_id"]) == ["a", "b"]
+
+
+def test_schema_evolution_keeps_late_columns(tmp_path):
+    store = ResultStore(tmp_path)
+    store.write_rows("designs", [{"design_id": "a", "trial": 0, "status": "ok", "energy_pj": 1.0,
+                                  "p.ROWS": 64}], {"p.ROWS": pa.int64()})
+    # later part: new metric column, a new e.* column, an int param now missing
+    store.write_rows("designs", [{"design_id": "b", "trial": 1, "status": "error",
+                                  "error": "boom", "energy_pj": None, "e.adc": 3.5,
+                                  "new_metric": 7.0}])
+    df = read_results(tmp_path)
+    assert list(df["design_id"]) == ["a", "b"]
+    assert {"e.adc", "new_metric", "p.ROWS", "error"} <= set(df.columns)
+    assert df["new_metric"].isna().tolist() == [True, False]
+    assert df["p.ROWS"].iloc[0] == 64 and str(df["p.ROWS"].dtype) == "Int64"
+    assert df["p.ROWS"].isna().iloc[1]
+    assert df["e.adc"].iloc[1] == 3.5
+
+
+def test_int_to_float_drift_is_promoted(tmp_path):
+    store = ResultStore(tmp_path)
+    store.write_part("designs", pa.table({"design_id": ["a"], "trial": [0], "m": pa.array([1], pa.int64())}))
+    store.write_part("designs", pa.table({"design_id": ["b"], "trial": [1], "m": [30.5]}))
+    df = read_results(tmp_path)
+    assert df["m"].tolist() == [1.0, 30.5]
+
+
+def test_state_and_sweep_copy(tmp_path):
+    store = ResultStore(tmp_path)
+    assert store.load_state() is None and not store.exists()
+    store.save_state({"n_trials": 3})
+    store.write_sweep_copy("name: x\n")
+    assert store.load_state() == {"n_trials": 3}
+    assert (tmp_path / "sweep.yaml").read_text() == "name: x\n"
+    (tmp_path / "study.pkl").write_bytes(b"garbage")
+    assert store.load_state() is None
+
+
+def test_empty_directory_reads_empty_frame(tmp_path):
+    assert read_results(tmp_path).empty
