@@ -1,7 +1,7 @@
 """Encodings and bit slicing: from an operand histogram to :class:`ValueStats`.
 
 This is step 2-4 of CiMLoop's statistical energy model (Andrulis et al.,
-ISPASS 2024, Sec. III-C/D and Algorithm 1; cimloop-spec.md Sec. 4):
+ISPASS 2024, Sec. III-C/D and Algorithm 1; the CiMLoop artifact (mit-emze/cimloop)):
 
 1. a :class:`~cimdse.workload.distributions.Histogram` (PMF over signed
    integers, ``2**n - 1`` zero-centred bins) is **encoded**: every bin with
@@ -47,7 +47,7 @@ are accepted as aliases. Any other string containing ``:`` or ``.`` is a
 :class:`Histogram` and returns an :class:`EncodedHistogram` or an iterable
 of ``(bits, probability)`` pairs (bits MSB first, all the same length).
 
-Slicing and resolution mismatch (cimloop-spec.md Sec. 4.3)
+Slicing and resolution mismatch (the CiMLoop artifact (mit-emze/cimloop))
 ----------------------------------------------------------
 
 The operand has ``bits`` encoded bits; the encoded histogram has
@@ -70,7 +70,7 @@ Slice widths: ``bits // bits_per_slice`` slices of ``bits_per_slice`` bits
 then one remainder slice (MSB slices first). Normalisation follows CiMLoop:
 every slice is divided by the largest slice's full scale
 ``2**max_width - 1`` (so a narrow remainder slice is biased low --
-cimloop-spec.md Sec. 4.3 quirk) unless ``partial_slices_use_full_range``.
+the CiMLoop artifact (mit-emze/cimloop) quirk) unless ``partial_slices_use_full_range``.
 
 Statistics are computed once per (layer, tensor, component view) and are
 immutable and hashable by identity; component models read them through
@@ -555,7 +555,7 @@ def column_sum_pmf(inputs: ValueStats, weights: ValueStats, rows: int,
 
 def magnitude_pmf(hist: Histogram) -> np.ndarray:
     """PMF over ``|v|`` = 0 .. full scale (zero counted once; CiMLoop's
-    ``hist_to_magnitude`` counts the zero bin twice, cimloop-spec.md Sec. 4.2)."""
+    ``hist_to_magnitude`` counts the zero bin twice, the CiMLoop artifact (mit-emze/cimloop))."""
     fs = hist.full_scale
     out = hist.pmf[fs:].copy()
     out[1:] += hist.pmf[:fs][::-1]

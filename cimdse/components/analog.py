@@ -20,7 +20,7 @@ MODES = ("constant", "switch", "switch_from_zero")
 def switching_energy(pmf: np.ndarray, capacitance: float, voltage: float,
                      supply: float | None = None, zero_between_values: bool = False) -> float:
     """Expected energy (J) drawn from the supply when a capacitor moves
-    between two independent values of a distribution (cimloop-spec.md
+    between two independent values of a distribution (the CiMLoop artifact (mit-emze/cimloop)
     Sec. 2.10, CiMLoop ``Capacitor.switch``).
 
     Levels v_k = k/(K-1) ``voltage``; only rising transitions draw charge:
@@ -53,7 +53,7 @@ class Capacitor(BuiltinModel):
     """
 
     name = "capacitor"
-    source = "C V^2 switching; CiMLoop misc.py Capacitor (cimloop-spec.md Sec. 2.10)"
+    source = "C V^2 switching; CiMLoop misc.py Capacitor (the CiMLoop artifact (mit-emze/cimloop))"
     attributes = (
         Attribute("capacitance", "F", "capacitance"),
         Attribute("voltage", "V", "voltage swing", 0.7),

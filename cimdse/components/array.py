@@ -5,7 +5,7 @@ Statistics (see ``_common``): ``stats["Inputs"]`` gives the input slice
 codes (x-bar = ``mean_slice_value``), ``stats["Weights"]`` the weight slice
 (cell) codes (c-bar). Missing -> uniform codes (x-bar = c-bar = 1/2).
 
-Cell files (cimloop-spec.md Sec. 2.9)
+Cell files (the CiMLoop artifact (mit-emze/cimloop))
 -------------------------------------
 NVSim / NVMExplorer text files with one ``-Key (unit): value`` per line
 (``#`` starts a comment, the ``(unit)`` part is optional). A model's
@@ -197,7 +197,7 @@ class RRAMCell(_CellGeometry):
 
     name = "rram_cell"
     source = ("E = G V^2 t, Andrulis et al. ISPASS 2024 Algorithm 1; cell parameters "
-              "as NVSim/NeuroSim cell files (cimloop-spec.md Sec. 2.9)")
+              "as NVSim/NeuroSim cell files (the CiMLoop artifact (mit-emze/cimloop))")
     attributes = _CELL_GEOMETRY + (
         Attribute("resistance_on", "ohm", "low-resistance state (None: cell file, else 250k)",
                   None),
@@ -262,7 +262,7 @@ class RRAMCell(_CellGeometry):
 class SRAMCell(_CellGeometry):
     """SRAM CiM cell (one cim_unit of ``width_cells`` x ``depth_cells`` cells).
 
-    NeuroSim-style interpolation (cimloop-spec.md Sec. 2.10):
+    NeuroSim-style interpolation (the CiMLoop artifact (mit-emze/cimloop)):
     E_read = (E_lo + (E_hi - E_lo) c-bar) x' width_cells, x' = E[input code]
     (x-bar (2^tdb - 1) for temporal inputs). Our surrogate for NeuroSim's
     per-cell numbers: E_hi = C_cell V^2 (a cell storing 1 discharges its
@@ -275,7 +275,7 @@ class SRAMCell(_CellGeometry):
 
     name = "sram_cell"
     source = ("NeuroSim-style E_lo/E_hi interpolation (Chen, Peng, Yu, IEEE TCAD 2018; "
-              "cimloop-spec.md Sec. 2.10) with a closed-form C V^2 surrogate (ours)")
+              "the CiMLoop artifact (mit-emze/cimloop)) with a closed-form C V^2 surrogate (ours)")
     attributes = _CELL_GEOMETRY + (
         Attribute("capacitance_multiplier", "-", "None: cell file, else 1", None),
         Attribute("capacitance_adjust", "F", "None: cell file, else 0", None),
@@ -400,7 +400,7 @@ class RowDriver(_Driver):
     """
 
     name = "row_driver"
-    source = ("NeuroSim V1.3 E_on/E_off interpolation in x-bar and c-bar (cimloop-spec.md "
+    source = ("NeuroSim V1.3 E_on/E_off interpolation in x-bar and c-bar (the CiMLoop artifact (mit-emze/cimloop) "
               "Sec. 2.10; Peng et al., IEDM 2019) with a closed-form C V^2 surrogate (ours)")
     attributes = (Attribute("cols", "-", "cells on the driven row", 128, int),) + _DRIVER
     example = {"cols": 128}

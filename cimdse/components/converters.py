@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 def adc_survey_energy_pj(resolution: float, technology_nm: float, throughput: float,
                          n_adcs: int = 1) -> float:
     """Energy per conversion (pJ) from the regression over Murmann's ADC
-    survey used by CiMLoop's ADC plug-in (cimloop-spec.md Sec. 2.10).
+    survey used by CiMLoop's ADC plug-in (the CiMLoop artifact (mit-emze/cimloop)).
 
     ``throughput`` is the total sample rate (samples/s) shared by ``n_adcs``.
     """
@@ -75,7 +75,7 @@ class ADC(BuiltinModel):
 
     name = "adc"
     source = ("regression over B. Murmann, 'ADC Performance Survey 1997-2023' as fitted by "
-              "CiMLoop's ADC plug-in (Andrulis et al., ISPASS 2024; cimloop-spec.md Sec. 2.10)")
+              "CiMLoop's ADC plug-in (Andrulis et al., ISPASS 2024; the CiMLoop artifact (mit-emze/cimloop))")
     attributes = _ADC_ATTRS
     example = {"resolution": 8, "throughput": 1.896e8, "n_adcs": 256}
     positive = ("resolution", "throughput", "n_adcs")
@@ -83,7 +83,7 @@ class ADC(BuiltinModel):
     def __init__(self, attributes):
         super().__init__(attributes)
         if self.attrs["resolution"] < 4:
-            # CiMLoop's ADC plug-in refuses < 4 bits (cimloop-spec.md Sec. 9.14);
+            # CiMLoop's ADC plug-in refuses < 4 bits (the CiMLoop artifact (mit-emze/cimloop));
             # we extrapolate the regression instead.
             log.debug("class '%s': the survey regression is fitted for >= 4 bits; "
                       "extrapolating to %g bits", self.name, self.attrs["resolution"])
@@ -230,7 +230,7 @@ def _ladder_matrix(n: int) -> np.ndarray:
 def ladder_code_energies(n_bits: int) -> np.ndarray:
     """Per-code energy of an N-bit X-2X ladder in units of unit_x * V^2.
 
-    Node voltages solve G v = b V (cimloop-spec.md Sec. 2.10): in units of
+    Node voltages solve G v = b V (the CiMLoop artifact (mit-emze/cimloop)): in units of
     the 2X branch, each node sees its input (1), its neighbours (2 each) and,
     at the LSB end, the 2X termination (1): diagonal 4 (LSB end), 5 (inner),
     3 (MSB end, next to the output), off-diagonals -2 (2 for a 1-bit
@@ -322,7 +322,7 @@ class DacC2C(_Ladder):
     """
 
     name = "dac_c2c"
-    source = "X-2X ladder nodal analysis, CiMLoop X2X_ladder plug-in (cimloop-spec.md Sec. 2.10)"
+    source = "X-2X ladder nodal analysis, CiMLoop X2X_ladder plug-in (the CiMLoop artifact (mit-emze/cimloop))"
     attributes = _DAC_COMMON + (
         Attribute("unit_capacitance", "F", "unit capacitor C of the C-2C ladder", 1e-15),
         Attribute("cap_density", "F/m^2", "capacitor density (<= 0: 2.3 fF/um^2 x (22/tech)^2)",
@@ -350,7 +350,7 @@ class DacR2R(_Ladder):
     """
 
     name = "dac_r2r"
-    source = "X-2X ladder nodal analysis, CiMLoop X2X_ladder plug-in (cimloop-spec.md Sec. 2.10)"
+    source = "X-2X ladder nodal analysis, CiMLoop X2X_ladder plug-in (the CiMLoop artifact (mit-emze/cimloop))"
     attributes = _DAC_COMMON + (
         Attribute("unit_resistance", "ohm", "unit resistor R of the R-2R ladder", 5000.0),
         Attribute("latency_cycles", "cycles", "cycles the ladder drives per conversion", 1.0),

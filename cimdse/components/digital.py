@@ -4,7 +4,7 @@ Energy per operation = (reference energy per bit) x bits, moved from the
 reference node/voltage to the model's ``technology`` and ``voltage`` with
 :mod:`cimdse.components.scaling` (Stillmaker-Baas node factor x (V/V_ref)^exp).
 References are Aladdin's 45/40 nm characterisation (Shao et al., ISCA 2014)
-as tabulated in CiMLoop's component library (cimloop-spec.md Sec. 2.10):
+as tabulated in CiMLoop's component library (the CiMLoop artifact (mit-emze/cimloop)):
 
 ========== ================================ ====== =========== ===========
 model      reference                        node   pJ / op     um^2

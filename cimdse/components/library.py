@@ -18,7 +18,7 @@ raella_quant_multiplier, aladdin_*, dummy_storage). ``library`` points to
 another CSV; entries of a user library shadow shipped ones of the same name.
 
 Scaling from the row's attributes to the model's (CiMLoop library plug-in
-rules, cimloop-spec.md Sec. 2.10); an attribute left at ``None`` on the
+rules, the CiMLoop artifact (mit-emze/cimloop)); an attribute left at ``None`` on the
 model is not scaled:
 
 ==================  =====================================  ===================  ==========
@@ -114,7 +114,7 @@ class TableComponent(BuiltinModel):
 
     name = "table"
     source = ("published component numbers (see each row's source column) with CiMLoop's "
-              "library plug-in scaling rules (cimloop-spec.md Sec. 2.10)")
+              "library plug-in scaling rules (the CiMLoop artifact (mit-emze/cimloop))")
     attributes = (
         Attribute("entry", "-", "library class name (e.g. 'jia_datapath')", kind=str),
         Attribute("library", "path", "extra CSV library ('' = shipped only)", "", str),

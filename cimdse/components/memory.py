@@ -77,7 +77,7 @@ class SRAMBuffer(BuiltinModel):
 
 #: Energy per bit transferred (pJ/bit), access + I/O.
 DRAM_PJ_PER_BIT: dict[str, float] = {
-    # CiMLoop's CACTI plug-in DRAM table (cimloop-spec.md Sec. 2.10).
+    # CiMLoop's CACTI plug-in DRAM table (the CiMLoop artifact (mit-emze/cimloop)).
     "LPDDR4": 8.0, "LPDDR": 40.0, "DDR3": 70.0, "GDDR5": 14.0, "HBM2": 3.9, "HMC": 4.2,
     # Derived (ours, see DRAM docstring): same-generation values x (V_new/V_old)^2.
     "DDR4": 70.0 * (1.2 / 1.5) ** 2,     # DDR3 at 1.5 V -> DDR4 at 1.2 V: 44.8
@@ -97,7 +97,7 @@ class DRAM(BuiltinModel):
     """
 
     name = "dram"
-    source = ("CiMLoop / Accelergy CACTI plug-in DRAM pJ/bit table (cimloop-spec.md Sec. 2.10); "
+    source = ("CiMLoop / Accelergy CACTI plug-in DRAM pJ/bit table (the CiMLoop artifact (mit-emze/cimloop)); "
               "DDR4, GDDR6 derived by V^2 scaling (ours)")
     attributes = (
         Attribute("type", "-", f"one of {', '.join(DRAM_PJ_PER_BIT)}", "LPDDR4", str),

@@ -2,7 +2,7 @@
 
 References are ISAAC's (Shafiee et al., ISCA 2016, Table of component
 powers/areas) as converted to per-access energies in CiMLoop's library
-(cimloop-spec.md Sec. 2.10).
+(the CiMLoop artifact (mit-emze/cimloop)).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Router(BuiltinModel):
 
     name = "router"
     source = ("ISAAC router (Shafiee et al., ISCA 2016) shared by four tiles, 32 nm: "
-              "20.74 pJ / 256 b, 37500 um^2 (CiMLoop library, cimloop-spec.md Sec. 2.10)")
+              "20.74 pJ / 256 b, 37500 um^2 (CiMLoop library, the CiMLoop artifact (mit-emze/cimloop))")
     attributes = (
         Attribute("width", "bits", "flit width", 256, int),
         Attribute("ports", "-", "router ports", _ROUTER_PORTS, int),
@@ -62,7 +62,7 @@ class ChipLink(BuiltinModel):
 
     name = "chip_link"
     source = ("ISAAC HyperTransport chip-to-chip link (Shafiee et al., ISCA 2016): 26 pJ per "
-              "128 b, 23 mm^2 (CiMLoop library, cimloop-spec.md Sec. 2.10)")
+              "128 b, 23 mm^2 (CiMLoop library, the CiMLoop artifact (mit-emze/cimloop))")
     attributes = (
         Attribute("width", "bits", "bits per transfer", 128, int),
         Attribute("pj_per_bit", "pJ/bit", "energy per bit", 26.0 / 128),

@@ -6,7 +6,7 @@ Factors come from Stillmaker & Baas, "Scaling equations for the accurate
 prediction of CMOS device performance from 180 nm to 7 nm", Integration,
 the VLSI Journal 58:74-81, 2017 (tables of area factors and of per-node
 quadratic energy fits ``E(V) = a V^2 + b V + c``, as transcribed in the
-Accelergy library plug-in that CiMLoop uses; cimloop-spec.md Sec. 2.10).
+Accelergy library plug-in that CiMLoop uses; the CiMLoop artifact (mit-emze/cimloop)).
 
 * Area: one row of their node-to-node area table (factors relative to
   45 nm) is used, so ``area_factor(a, b) = A(b) / A(a)`` is transitive.
@@ -25,7 +25,7 @@ Voltage
 * :func:`voltage_energy_factor`: ``(V / V_ref) ** exponent``, exponent 2
   (dynamic ``C V^2``) by default; components expose it as an attribute
   (``voltage_energy_exponent``) so calibrated exponents (e.g. Sinangil's
-  1.7, cimloop-spec.md Sec. 6.3) can be used.
+  1.7, the CiMLoop artifact (mit-emze/cimloop)) can be used.
 * :func:`alpha_power_delay_factor`: Sakurai & Newton's alpha-power law
   (IEEE JSSC 25(2), 1990): ``t_d ~ V / (V - V_th) ** alpha``; returns the
   delay at ``V`` relative to ``V_ref``.

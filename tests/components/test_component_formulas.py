@@ -1,4 +1,4 @@
-"""One hand-computed check per component formula (cimloop-spec.md Sec. 2.10)."""
+"""One hand-computed check per component formula (the CiMLoop artifact (mit-emze/cimloop))."""
 
 from __future__ import annotations
 

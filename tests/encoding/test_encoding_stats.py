@@ -1,5 +1,5 @@
 """Encodings, slicing and ValueStats against CiMLoop's derived values
-(cimloop-spec.md Sec. 2.8 table, Sec. 4.2 worked examples) and hand cases."""
+(the CiMLoop artifact (mit-emze/cimloop) table, Sec. 4.2 worked examples) and hand cases."""
 
 from __future__ import annotations
 

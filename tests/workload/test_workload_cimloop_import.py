@@ -119,7 +119,7 @@ def test_load_workload_dispatch(tmp_path):
 
 # -- the real profiled CiMLoop workloads (skipped when the folder is absent) ------
 
-# cimloop-spec.md §3.3: layer files and total MACs (batch 1, all files).
+# the CiMLoop artifact (mit-emze/cimloop): layer files and total MACs (batch 1, all files).
 TABLE = {"alexnet": (8, 0.714e9), "gpt2_medium": (145, 90.5e9), "mobilenet_v3": (64, 0.217e9),
          "resnet18": (21, 1.814e9), "vgg16": (16, 15.47e9),
          "vision_transformer": (98, 16.86e9)}

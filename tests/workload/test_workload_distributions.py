@@ -11,7 +11,7 @@ from cimdse.workload import (Histogram, WorkloadError, default_distributions,
                              from_bit_probabilities, gaussian, gelu_like, laplace, rebin, relu,
                              softmax_like, to_bit_probabilities)
 
-SIGNED = Histogram([1, 2, 3, 4, 3, 2, 1])     # cimloop-spec §4.2 worked example
+SIGNED = Histogram([1, 2, 3, 4, 3, 2, 1])     # the CiMLoop artifact (mit-emze/cimloop) worked example
 UNSIGNED = Histogram([0, 0, 0, 3, 2, 1, 0])
 
 
@@ -137,7 +137,7 @@ def test_default_distributions():
 # -- bit views ------------------------------------------------------------------
 
 def test_bit_probabilities_match_cimloop_examples():
-    # cimloop-spec §4.2 worked examples, MSB first.
+    # the CiMLoop artifact (mit-emze/cimloop) worked examples, MSB first.
     assert to_bit_probabilities(SIGNED, encoding="offset") == pytest.approx([0.375, 0.5, 0.5])
     assert to_bit_probabilities(SIGNED) == pytest.approx([0.375, 0.5])       # magnitude
     assert to_bit_probabilities(UNSIGNED, encoding="offset") == pytest.approx([.5, .5, 2 / 3])
