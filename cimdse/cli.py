@@ -124,6 +124,21 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------- accuracy
+
+@_command("accuracy")
+def _accuracy(args: argparse.Namespace) -> int:
+    from .reference import accuracy
+    design = load(args.spec, overrides=parse_set(args.set))
+    report = accuracy(design, args.workload, layers=args.layer or None, vectors=args.vectors,
+                      cols=args.cols, seed=args.seed)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report.summary())
+    return 0
+
+
 # --------------------------------------------------------------------- dse
 
 def _run_dse(args: argparse.Namespace) -> int:
@@ -195,6 +210,25 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--layer", type=int, default=None, help="evaluate only layer I (0-based)")
     _add_set(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    acc = sub.add_parser(
+        "accuracy", help="statistical energy model vs value-level reference, per layer",
+        description="Map every layer once, then price its action counts with the statistical "
+                    "model, a value-level reference (the same component models evaluated per "
+                    "action on sampled operand values) and a fixed-energy baseline (statistics "
+                    "averaged over all layers); errors are fractions of the value-level energy.")
+    acc.add_argument("spec", help="spec YAML file")
+    acc.add_argument("--workload", default="resnet18",
+                     help="built-in network, CiMLoop workload file or directory (default resnet18)")
+    acc.add_argument("--layer", type=int, action="append", default=[], metavar="I",
+                     help="compare only layer I (0-based); repeatable")
+    acc.add_argument("--vectors", type=int, default=256,
+                     help="input vectors in each layer's sampled tile (default 256)")
+    acc.add_argument("--cols", type=int, default=64,
+                     help="weight columns in each layer's sampled tile (default 64)")
+    acc.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    _add_set(acc)
+    acc.add_argument("--json", action="store_true", help="print one JSON object")
 
     from .dse.cli import add_pareto_parser, add_sweep_parser
     add_sweep_parser(sub)

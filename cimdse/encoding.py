@@ -343,7 +343,7 @@ def n_slices(bits: int, bits_per_slice: int) -> int:
     return len(slice_widths(bits, bits_per_slice))
 
 
-def _bit_matrix(enc: EncodedHistogram, bits: int) -> np.ndarray:
+def bit_matrix(enc: EncodedHistogram, bits: int) -> np.ndarray:
     """(entries, bits) P(bit=1) per entry after CiMLoop padding/truncation."""
     b = enc.bits.astype(float)
     if enc.width >= bits:
@@ -352,7 +352,7 @@ def _bit_matrix(enc: EncodedHistogram, bits: int) -> np.ndarray:
     return np.hstack([b, np.repeat(pad, bits - enc.width, axis=1)])
 
 
-def _value_exact(hist: Histogram, encoding: str | Callable, bits: int) -> EncodedHistogram:
+def value_exact(hist: Histogram, encoding: str | Callable, bits: int) -> EncodedHistogram:
     width0 = natural_width(hist, encoding)
     grid = hist.bits + (bits - width0)
     if grid < 1:
@@ -361,7 +361,7 @@ def _value_exact(hist: Histogram, encoding: str | Callable, bits: int) -> Encode
         hist = rebin(hist, grid)
     enc = encode(hist, encoding)
     if enc.width != bits:  # e.g. an *_if_signed encoding whose branch changed
-        return EncodedHistogram(_bit_matrix(enc, bits).round(), enc.probabilities,
+        return EncodedHistogram(bit_matrix(enc, bits).round(), enc.probabilities,
                                 enc.encoding, enc.signed)
     return enc
 
@@ -457,7 +457,7 @@ def value_stats(hist: Histogram | Sequence[float], encoding: str | Callable = "o
     if bits < 1:
         raise EncodingError(f"bits must be >= 1, got {bits}")
     if resample == "value" and bits != enc.width:
-        enc = _value_exact(hist, encoding, bits)
+        enc = value_exact(hist, encoding, bits)
     bits_per_slice = bits if bits_per_slice is None else min(int(bits_per_slice), bits)
     return stats_from_encoded(enc, bits, bits_per_slice,
                               partial_slices_use_full_range=partial_slices_use_full_range)
@@ -466,11 +466,11 @@ def value_stats(hist: Histogram | Sequence[float], encoding: str | Callable = "o
 def stats_from_encoded(enc: EncodedHistogram, bits: int, bits_per_slice: int, *,
                        partial_slices_use_full_range: bool = False) -> ValueStats:
     """:class:`ValueStats` of an already encoded histogram (CiMLoop rules)."""
-    return _stats_from_bits(_bit_matrix(enc, bits), enc.probabilities, bits, bits_per_slice,
+    return stats_from_bits(bit_matrix(enc, bits), enc.probabilities, bits, bits_per_slice,
                             enc.encoding, enc.signed, partial_slices_use_full_range)
 
 
-def _stats_from_bits(beta: np.ndarray, probs: np.ndarray, bits: int, bits_per_slice: int,
+def stats_from_bits(beta: np.ndarray, probs: np.ndarray, bits: int, bits_per_slice: int,
                      encoding: str, signed: bool, full_range: bool) -> ValueStats:
     """beta: (entries, bits) P(bit = 1) per entry (0/1 or padded means)."""
     widths = slice_widths(bits, bits_per_slice)
@@ -499,7 +499,7 @@ def uniform_stats(bits: int = 8, bits_per_slice: int | None = None) -> ValueStat
     """Statistics of uniformly distributed codes (every bit P(1) = 1/2): the
     documented default when a value-dependent model gets no statistics."""
     bits_per_slice = bits if bits_per_slice is None else min(bits_per_slice, bits)
-    return _stats_from_bits(np.full((1, bits), 0.5), np.ones(1), bits, bits_per_slice,
+    return stats_from_bits(np.full((1, bits), 0.5), np.ones(1), bits, bits_per_slice,
                             "uniform", False, False)
 
 

@@ -7,6 +7,14 @@ given as a built-in network name, a CiMLoop workload file or directory, a
 ``"max_utilization"``: one layer whose dims are the product of every node's
 ``max_utilization`` factors, i.e. exactly fills the hardware (CiMLoop's
 peak-performance run).
+
+Energies are data-value dependent: every layer's Inputs / Weights / Outputs
+histograms (defaults when a layer has none) are encoded and sliced with the
+design's encoding convention into value statistics once per distinct layer,
+and priced into an ActionTable once per distinct statistics
+(:class:`cimdse.mapping.actions.TableCache`); the mapper maps each layer
+shape once. ``statistics=False`` prices every layer without statistics
+(models assume uniformly distributed codes).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from typing import Any, Mapping
 from .mapping import NetworkResult, SearchSettings
 from .mapping import evaluate as _map_network
 from .mapping import max_utilization_layer
+from .mapping.actions import TableCache
 from .spec import Design, load
 
 MAX_UTILIZATION = "max_utilization"
@@ -24,15 +33,19 @@ MAX_UTILIZATION = "max_utilization"
 
 def evaluate(design: Design | str | Path, workload: Any = MAX_UTILIZATION,
              layer: int | None = None, *, overrides: Mapping[str, Any] | None = None,
-             settings: SearchSettings | None = None) -> NetworkResult:
+             settings: SearchSettings | None = None,
+             statistics: bool = True) -> NetworkResult:
     """Best mapping of every layer of ``workload`` on ``design``, summed.
 
     ``layer`` picks one layer by index; ``overrides`` apply when ``design``
-    is a path; ``settings`` replace the spec's ``mapper:`` section.
+    is a path; ``settings`` replace the spec's ``mapper:`` section;
+    ``statistics=False`` skips the per-layer value statistics.
     """
     if isinstance(design, (str, Path)):
         design = load(design, overrides=overrides)
-    return _map_network(design, workload_for(design, workload), layer=layer, settings=settings)
+    tables = TableCache(design) if statistics else None
+    return _map_network(design, workload_for(design, workload), layer=layer, settings=settings,
+                        tables=tables)
 
 
 def workload_for(design: Design, workload: Any) -> Any:

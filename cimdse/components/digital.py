@@ -57,8 +57,12 @@ class _PerBit(BuiltinModel):
     def _bits(self) -> float:
         return self.attrs["width"]
 
+    #: actions that cost one operation; an adder or accumulator also adds on
+    #: every ``update`` (a partial sum arriving from below)
+    op_actions: tuple[str, ...] = ("read",)
+
     def _energy(self, action, stats):
-        return self.op_energy_pj() if action == "read" else 0.0
+        return self.op_energy_pj() if action in self.op_actions else 0.0
 
     def _area(self):
         return self.scaled_area(self.ref_um2_per_bit * self._bits(), self.ref_nm)
@@ -74,6 +78,7 @@ class Adder(_PerBit):
 
     name = "adder"
     source = "Aladdin 32-bit adder, 40 nm: 0.21 pJ, 278 um^2 (Shao et al. ISCA 2014), per bit"
+    op_actions = ("read", "update")
     attributes = _DIGITAL
     ref_pj_per_bit, ref_um2_per_bit, ref_nm = 0.21 / 32, 278 / 32, 40.0
 
@@ -89,6 +94,7 @@ class AdderTree(_PerBit):
 
     name = "adder_tree"
     source = Adder.source + "; tree of n-1 adders with growing width"
+    op_actions = ("read", "update")
     attributes = _DIGITAL + (Attribute("n_inputs", "-", "operands reduced", 8, int),)
     ref_pj_per_bit, ref_um2_per_bit, ref_nm = Adder.ref_pj_per_bit, Adder.ref_um2_per_bit, 40.0
 
@@ -111,6 +117,7 @@ class ShiftAdd(_PerBit):
     name = "shift_add"
     source = ("Aladdin adder (40 nm) + register (45 nm), per bit (Shao et al. ISCA 2014); "
               "NeuroSim shift_add structure (adder + register)")
+    op_actions = ("read", "update")
     attributes = _DIGITAL
     ref_pj_per_bit = 0.21 / 32 + 0.009
     ref_um2_per_bit = 278 / 32 + 5.98

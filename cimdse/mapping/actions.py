@@ -7,10 +7,46 @@ x ``node.energy_scale``; ``area_um2()`` x ``node.area_scale``; leakage is
 the ``leak`` action, pJ per cycle per instance). Tables are mapping-
 invariant: build one per (design, layer statistics) and reuse it for every
 mapping.
+
+Statistics (CiMLoop's Algorithm 1, cimloop-spec.md Sec. 4.1)
+--------------------------------------------------------------
+:func:`layer_stats` turns a layer's Inputs / Weights / Outputs histograms
+(:meth:`~cimdse.workload.Layer.resolved_distributions`; defaults for
+missing tensors) into :class:`LayerStats` with the design's encoding
+convention (:class:`EncodingConvention`, read from the spec variables
+listed in :data:`ENCODING_VARIABLES`). Statistics are **slice-resolved**:
+one :class:`~cimdse.encoding.ValueStats` per input slice and per weight
+slice. A component's energy per action is the mean, over every (input
+slice, weight slice) pair, of ``energy_pj(action, {"Inputs": in_k,
+"Weights": w_j, "Outputs": out})``: every pair occurs equally often in the
+X x Y slice space, so for models linear in the statistics this equals
+CiMLoop's slice-averaged statistics exactly, and for models that are not
+(an ADC converting column sums: the sum's PMF is a convolution power of the
+per-row product PMF) it avoids mixing MSB and LSB slices in one sum.
+
+Rows of a column sum: a model in :data:`ROW_SUM_CLASSES` (``sar_adc``)
+converts the sum of ``rows`` products. A bitline only sums products of one
+output, so the rows a layer can fill are the largest product c x r x s <=
+``rows`` of divisors of its C, R and S (:func:`row_capacity`; e.g. 96 of 128
+rows for a 3x3 convolution over 64 channels, 49 for a 7x7 one over 3). The
+builder prices the model with ``rows`` = that capacity and scales its
+``full_scale_fraction`` by ``rows / capacity`` so the ADC keeps the full
+scale it was designed for (idle rows add nothing to the sum). The value
+depends on the layer shape only, so the table the mapper searches with is
+mapping-invariant. Once the mapper has chosen a mapping that fills fewer
+rows than the capacity, :meth:`TableCache.for_mapping` prices that mapping's
+exact counts with a table for the rows it fills (compute instances per ADC
+instance): one more table per (statistics, filled rows), never one per
+candidate mapping.
+
+:class:`TableCache` builds one table per distinct (layer statistics,
+clamped rows) and counts builds, so identical layers reuse one table.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -18,9 +54,13 @@ import numpy as np
 
 from cimdse.components import ACTIONS, ComponentAttributeError, get_model
 from cimdse.components.registry import UnknownComponentClass
+from cimdse.encoding import (EncodedHistogram, ValueStats, bit_matrix, stats_from_bits,
+                             value_exact, encode, stats_from_encoded)
 from cimdse.spec.model import Design
 
 from .errors import MappingError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,25 +94,348 @@ class ActionTable:
         return sum(self.area_breakdown().values())
 
 
-def build_action_table(design: Design, stats: Callable[[str], Any] | None = None
+# -- encoding convention ------------------------------------------------------------------
+
+#: Spec variables that define how operands are encoded and sliced (all optional):
+#: ``INPUT_ENCODING`` / ``WEIGHT_ENCODING`` / ``OUTPUT_ENCODING``: encoding names of
+#: :mod:`cimdse.encoding`; ``INPUT_BITS`` / ``WEIGHT_BITS`` / ``OUTPUT_BITS``: encoded
+#: operand widths; input slice width = ``INPUT_BITS_PER_SLICE``, else ``DAC_BITS``,
+#: else one slice; weight slice width = ``WEIGHT_BITS_PER_SLICE``, else
+#: ``BITS_PER_CELL``, else one slice; ``VALUE_RESAMPLE``: ``value`` or ``cimloop``
+#: (:func:`encoded_operand`); ``INPUT_POSITION``: which default input distribution a
+#: layer without histograms gets (:func:`cimdse.workload.default_distributions`).
+ENCODING_VARIABLES = ("INPUT_ENCODING", "WEIGHT_ENCODING", "OUTPUT_ENCODING", "INPUT_BITS",
+                      "WEIGHT_BITS", "OUTPUT_BITS", "INPUT_BITS_PER_SLICE", "DAC_BITS",
+                      "WEIGHT_BITS_PER_SLICE", "BITS_PER_CELL", "VALUE_RESAMPLE",
+                      "INPUT_POSITION")
+# CiMLoop's default encoding function, offset_encode_if_signed_hist (cimloop-spec.md Sec. 4.2).
+DEFAULT_ENCODING = "offset_if_signed"
+# CiMLoop's default operand width, 8 bits (cimloop-spec.md Sec. 4.4 / 2.8).
+DEFAULT_BITS = 8
+
+#: Component classes whose ``rows`` attribute means "rows summed on one
+#: converted column" (see the module docstring).
+ROW_SUM_CLASSES = frozenset({"sar_adc"})
+
+
+@dataclass(frozen=True)
+class OperandEncoding:
+    """How one tensor is encoded: encoding name, operand bits, slice width."""
+
+    encoding: str
+    bits: int
+    bits_per_slice: int
+
+
+@dataclass(frozen=True)
+class EncodingConvention:
+    """The design's operand encodings (see :data:`ENCODING_VARIABLES`)."""
+
+    inputs: OperandEncoding
+    weights: OperandEncoding
+    outputs: OperandEncoding
+    resample: str = "value"
+    position: str = "relu"
+
+    @classmethod
+    def from_design(cls, design: Design) -> "EncodingConvention":
+        v = design.variables
+
+        def get(name: str, default: Any) -> Any:
+            value = v.get(name)
+            return default if value is None else value
+
+        in_bits = int(get("INPUT_BITS", DEFAULT_BITS))
+        w_bits = int(get("WEIGHT_BITS", DEFAULT_BITS))
+        out_bits = int(get("OUTPUT_BITS", DEFAULT_BITS))
+        in_slice = int(get("INPUT_BITS_PER_SLICE", get("DAC_BITS", in_bits)))
+        w_slice = int(get("WEIGHT_BITS_PER_SLICE", get("BITS_PER_CELL", w_bits)))
+        return cls(OperandEncoding(str(get("INPUT_ENCODING", DEFAULT_ENCODING)), in_bits,
+                                   min(in_slice, in_bits)),
+                   OperandEncoding(str(get("WEIGHT_ENCODING", DEFAULT_ENCODING)), w_bits,
+                                   min(w_slice, w_bits)),
+                   OperandEncoding(str(get("OUTPUT_ENCODING", DEFAULT_ENCODING)), out_bits,
+                                   out_bits),
+                   str(get("VALUE_RESAMPLE", "value")), str(get("INPUT_POSITION", "relu")))
+
+
+def encoded_operand(hist, operand: OperandEncoding, resample: str = "value"
+                    ) -> EncodedHistogram:
+    """``hist`` encoded for ``operand``.
+
+    ``resample="value"``: re-binned value-exactly to the grid whose encoding
+    is exactly ``operand.bits`` wide, so every entry is a 0/1 code (what the
+    value-level reference samples from). ``"cimloop"``: the natural encoding;
+    padding / truncation happen in the statistics (CiMLoop's rule).
+    """
+    enc = encode(hist, operand.encoding)
+    if enc.width == operand.bits or resample != "value":
+        return enc
+    return value_exact(hist, operand.encoding, operand.bits)
+
+
+def slice_stats(enc: EncodedHistogram, bits: int, bits_per_slice: int
+                ) -> tuple[ValueStats, ...]:
+    """One :class:`ValueStats` per slice of ``enc`` (MSB slice first).
+
+    Each is the view of a converter or cell handling that slice only: one
+    slice of the slice's width whose ``full_scale`` is the full slice's
+    (a narrow remainder slice only populates low codes) and whose mean is the
+    operand's normalised per-slice mean (cimloop-spec.md Sec. 4.3).
+    """
+    whole = stats_from_encoded(enc, bits, bits_per_slice)
+    if whole.n_slices == 1:
+        return (whole,)
+    beta = bit_matrix(enc, bits)
+    top = whole.bits_per_slice
+    out, start = [], 0
+    for k, w in enumerate(whole.slice_widths):
+        sub = stats_from_bits(beta[:, start:start + w], enc.probabilities, w, w,
+                               enc.encoding, enc.signed, False)
+        pmf = np.zeros(2 ** top)
+        pmf[: len(sub.slice_pmf)] = sub.slice_pmf
+        mean = float(whole.per_slice_mean[k])
+        out.append(ValueStats(bits=w, bits_per_slice=top, n_slices=1, p_one=sub.p_one,
+                              mean_slice_value=mean, slice_pmf=pmf,
+                              per_slice_mean=np.array([mean]), slice_widths=(w,),
+                              encoding=enc.encoding, signed=enc.signed))
+        start += w
+    return tuple(out)
+
+
+@dataclass(frozen=True, eq=False)
+class LayerStats:
+    """Slice-resolved value statistics of one layer under one convention.
+
+    ``inputs`` / ``weights``: one ValueStats per slice (MSB first);
+    ``outputs``: one slice; ``encoded``: tensor -> EncodedHistogram on the
+    operand width (what the value-level reference samples); ``reduction``:
+    the rows a bitline sums for this layer (:func:`row_capacity`, or C x R x
+    S); ``key``: hashable identity of the statistics.
+    """
+
+    inputs: tuple[ValueStats, ...]
+    weights: tuple[ValueStats, ...]
+    outputs: ValueStats
+    encoded: Mapping[str, EncodedHistogram]
+    reduction: int
+    key: tuple
+
+    def pairs(self):
+        """Every (input slice, weight slice) view as a stats mapping."""
+        for ins in self.inputs:
+            for ws in self.weights:
+                yield {"Inputs": ins, "Weights": ws, "Outputs": self.outputs}
+
+
+def layer_distributions(layer: Any, position: str = "relu") -> dict[str, Any]:
+    """The layer's histograms with defaults for missing tensors (a mapper
+    ``Problem`` has none: conv defaults)."""
+    if hasattr(layer, "resolved_distributions"):
+        return layer.resolved_distributions(position)
+    from cimdse.workload import default_distributions
+    return default_distributions("conv", position)
+
+
+def reduction_size(layer: Any) -> int:
+    """C x R x S: the products one output sums (per group)."""
+    dims = dict(layer.dims)
+    return int(dims.get("C", 1) * dims.get("R", 1) * dims.get("S", 1))
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def row_capacity(rows: int, layer: Any) -> int:
+    """Largest c x r x s <= ``rows`` with c | C, r | R, s | S: the rows of one
+    bitline a layer can fill with products of a single output."""
+    dims = dict(layer.dims)
+    best = 1
+    for c in _divisors(int(dims.get("C", 1))):
+        if c > rows:
+            break
+        for r in _divisors(int(dims.get("R", 1))):
+            if c * r > rows:
+                break
+            for s_ in _divisors(int(dims.get("S", 1))):
+                if c * r * s_ > rows:
+                    break
+                best = max(best, c * r * s_)
+    return best
+
+
+_STATS_CACHE: dict[tuple, LayerStats] = {}
+_STATS_CACHE_MAX = 512   # entries (ours: bounds memory; a network has tens of layers)
+
+
+def layer_stats(convention: EncodingConvention | Design, layer: Any = None, *,
+                distributions: Mapping[str, Any] | None = None,
+                reduction: int | None = None) -> LayerStats:
+    """:class:`LayerStats` of ``layer`` (or of explicit ``distributions``).
+
+    Cached by (convention, histogram tuples, reduction): identical layers
+    share one object.
+    """
+    conv = (EncodingConvention.from_design(convention) if isinstance(convention, Design)
+            else convention)
+    dists = dict(distributions) if distributions is not None else \
+        layer_distributions(layer, conv.position)
+    red = reduction if reduction is not None else (reduction_size(layer) if layer is not None
+                                                   else 1)
+    key = (conv, tuple((t, dists[t].probabilities) for t in ("Inputs", "Weights", "Outputs")),
+           red)
+    got = _STATS_CACHE.get(key)
+    if got is not None:
+        return got
+    encoded = {}
+    for tensor, operand in (("Inputs", conv.inputs), ("Weights", conv.weights),
+                            ("Outputs", conv.outputs)):
+        encoded[tensor] = encoded_operand(dists[tensor], operand, conv.resample)
+    stats = stats_of_encoded(conv, encoded, red, key)
+    if len(_STATS_CACHE) >= _STATS_CACHE_MAX:
+        _STATS_CACHE.clear()
+    _STATS_CACHE[key] = stats
+    return stats
+
+
+def stats_of_encoded(conv: EncodingConvention, encoded: Mapping[str, EncodedHistogram],
+                     reduction: int, key: tuple = ()) -> LayerStats:
+    """:class:`LayerStats` of already encoded Inputs / Weights / Outputs."""
+    return LayerStats(
+        inputs=slice_stats(encoded["Inputs"], conv.inputs.bits, conv.inputs.bits_per_slice),
+        weights=slice_stats(encoded["Weights"], conv.weights.bits,
+                            conv.weights.bits_per_slice),
+        outputs=stats_from_encoded(encoded["Outputs"], conv.outputs.bits,
+                                   conv.outputs.bits_per_slice),
+        encoded=dict(encoded), reduction=reduction, key=key or ("encoded", id(encoded)))
+
+
+def mixture(encoded: list[EncodedHistogram], bits: int) -> EncodedHistogram:
+    """Equal-weight mixture of encoded histograms (each on ``bits`` bits,
+    CiMLoop padding / truncation applied per histogram first)."""
+    rows = [bit_matrix(e, bits) for e in encoded]
+    probs = [e.probabilities / len(encoded) for e in encoded]
+    beta = np.vstack(rows)
+    if not np.all((beta == 0) | (beta == 1)):
+        raise MappingError("mixing padded (fractional-bit) encodings is not supported; "
+                           "use VALUE_RESAMPLE: value")
+    return EncodedHistogram(beta, np.concatenate(probs), encoded[0].encoding,
+                            any(e.signed for e in encoded))
+
+
+# -- building tables ----------------------------------------------------------------------
+
+def build_action_table(design: Design,
+                       stats: "Callable[[str], Any] | LayerStats | None" = None
                        ) -> ActionTable:
-    """Price every component of ``design``; ``stats(component)`` gives the
-    value statistics a data-dependent model sees (None if not given)."""
+    """Price every component of ``design``.
+
+    ``stats`` is None (models fall back to uniform codes), a callable
+    ``stats(component)`` giving the stats mapping a model sees, or a
+    :class:`LayerStats` (slice-resolved pricing, see the module docstring).
+    """
     energy: dict[tuple[str, str], float] = {}
     area: dict[str, float] = {}
     instances: dict[str, int] = {}
     for node in design.components:
-        model = _model(node)
-        s = stats(node.name) if stats else None
+        if isinstance(stats, LayerStats):
+            model = component_model(node, stats.reduction)
+            views = list(stats.pairs())
+        else:
+            model = component_model(node)
+            views = [stats(node.name) if stats else None]
         for action in ACTIONS:
-            energy[(node.name, action)] = float(model.energy_pj(action, s)) * node.energy_scale
+            if action == "leak":
+                e = float(model.energy_pj(action, views[0]))
+            else:
+                e = math.fsum(float(model.energy_pj(action, v)) for v in views) / len(views)
+            energy[(node.name, action)] = e * node.energy_scale
         area[node.name] = float(model.area_um2()) * node.area_scale
         instances[node.name] = node.instances
     return ActionTable(energy, area, instances)
 
 
-def _model(node):
+def component_rows(node, reduction: int | None = None) -> int | None:
+    """The clamped ``rows`` of a :data:`ROW_SUM_CLASSES` component (None otherwise)."""
+    if node.cls not in ROW_SUM_CLASSES:
+        return None
+    rows = node.attributes.get("rows")
+    if not rows or rows <= 0:
+        return None
+    rows = int(rows)
+    return rows if reduction is None else max(1, min(rows, int(reduction)))
+
+
+def component_model(node, reduction: int | None = None):
+    """The component model of ``node``; a row-summing model sums ``rows``
+    clamped to ``reduction`` with its full scale unchanged (see the module
+    docstring)."""
+    attrs = node.attributes
+    rows = component_rows(node, reduction)
+    if rows is not None and rows != attrs.get("rows"):
+        fraction = float(attrs.get("full_scale_fraction", 1.0)) * float(attrs["rows"]) / rows
+        attrs = {**attrs, "rows": rows, "full_scale_fraction": fraction}
     try:
-        return get_model(node.cls)(node.attributes)
+        return get_model(node.cls)(attrs)
     except (UnknownComponentClass, ComponentAttributeError) as err:
         raise MappingError(f"component '{node.name}' ({node.location}): {err}") from err
+
+
+# kept for callers of the old private name
+_model = component_model
+
+
+class TableCache:
+    """One :class:`ActionTable` per distinct layer statistics of one design.
+
+    ``table(layer)`` computes the layer's :class:`LayerStats` (cached) and
+    builds the table only for statistics it has not priced yet; ``builds``
+    counts the tables built.
+    """
+
+    def __init__(self, design: Design):
+        self.design = design
+        self.convention = EncodingConvention.from_design(design)
+        self._row_nodes = [n for n in design.components if component_rows(n) is not None]
+        self._tables: dict[tuple, ActionTable] = {}
+        self.builds = 0
+
+    def stats(self, layer: Any) -> LayerStats:
+        # only the fillable rows matter to the table: layers share stats by them
+        rows = [component_rows(n) for n in self._row_nodes]
+        fill = row_capacity(max(rows), layer) if rows else 1
+        return layer_stats(self.convention, layer, reduction=fill)
+
+    def table(self, layer: Any, problem: Any = None) -> ActionTable:
+        return self._table_of(self.stats(layer), layer)
+
+    def filled_rows(self, instances: Mapping[str, int]) -> int | None:
+        """Rows per bitline a mapping fills: instances of the last component
+        (the compute) per instance of the first row-summing component."""
+        if not self._row_nodes:
+            return None
+        compute = self.design.components[-1].name
+        per = instances.get(self._row_nodes[0].name, 0)
+        return max(1, instances.get(compute, 1) // per) if per else None
+
+    def for_mapping(self, layer: Any, instances: Mapping[str, int]) -> ActionTable:
+        """The table pricing a chosen mapping: :meth:`table`, with the rows
+        a row-summing model sums set to the rows the mapping fills."""
+        stats = self.stats(layer)
+        filled = self.filled_rows(instances)
+        if filled is None or filled == stats.reduction:
+            return self._table_of(stats, layer)
+        return self._table_of(layer_stats(self.convention, layer, reduction=filled), layer)
+
+    def _table_of(self, stats: LayerStats, layer: Any) -> ActionTable:
+        got = self._tables.get(stats.key)
+        if got is None:
+            got = build_action_table(self.design, stats)
+            self._tables[stats.key] = got
+            self.builds += 1
+            log.debug("action table %d built for layer %s", self.builds,
+                      getattr(layer, "name", layer))
+        return got
+
+    __call__ = table

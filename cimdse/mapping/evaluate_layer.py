@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 from cimdse.spec.model import Design
 
 from .actions import ActionTable, build_action_table
 from .arch import Arch, build_arch
 from .errors import MappingError
-from .nest import analyze
+from .nest import NestResult, analyze
 from .problem import Problem, problem_from_layer
 from .search import SearchSettings, search
 
@@ -51,6 +51,12 @@ class LayerResult:
     evaluated: int
     search_s: float
     action_energy: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: pJ per action (leak: pJ per cycle per instance) of the table used
+    action_pj: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: leak "actions": cycles x hardware instances, per component
+    leak_counts: dict[str, float] = field(default_factory=dict)
+    #: instances of each component the mapping uses (spatial factors above it)
+    instances: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "macs": self.macs, "energy_pj": self.energy_pj,
@@ -122,21 +128,32 @@ class NetworkResult:
         return out
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per layer x component x action: count and energy (pJ)."""
+        """One row per layer x component x action: count, pJ per action and
+        energy (pJ). Leakage appears as action ``leak`` with count = cycles x
+        instances and pJ per action = pJ per cycle per instance."""
         out = []
         for lr in self.layers:
             for comp, acts in lr.actions.items():
                 for action, n in acts.items():
                     out.append({"layer": lr.name, "component": comp, "action": action,
-                                "count": n, "energy_pj": lr.action_energy.get((comp, action),
-                                                                               0.0)})
+                                "count": n,
+                                "pj_per_action": lr.action_pj.get((comp, action), 0.0),
+                                "energy_pj": lr.action_energy.get((comp, action), 0.0)})
+            for comp, n in lr.leak_counts.items():
+                e = lr.action_energy.get((comp, "leak"), 0.0)
+                if e:
+                    out.append({"layer": lr.name, "component": comp, "action": "leak",
+                                "count": n, "pj_per_action": lr.action_pj.get((comp, "leak"),
+                                                                              0.0),
+                                "energy_pj": e})
         return out
 
     def breakdown(self):
-        """pandas DataFrame of :meth:`rows`: layer x component x action."""
+        """pandas DataFrame of :meth:`rows`: layer x component x action with
+        ``count``, ``pj_per_action`` and ``energy_pj``."""
         import pandas as pd
         return pd.DataFrame(self.rows(), columns=["layer", "component", "action", "count",
-                                                  "energy_pj"])
+                                                  "pj_per_action", "energy_pj"])
 
     def summary(self) -> str:
         """A short human-readable report (the CLI's non-JSON output)."""
@@ -176,27 +193,59 @@ def settings_from_design(design: Design) -> SearchSettings:
 
 def evaluate(design: Design, workload: Any, layer: int | None = None,
              settings: SearchSettings | None = None, table: ActionTable | None = None,
-             slices: str | tuple[int, int] | None = "design") -> NetworkResult:
-    """Map every layer of ``workload`` on ``design`` and sum the results."""
+             slices: str | tuple[int, int] | None = "design",
+             tables: Callable[[Any, Problem], ActionTable] | None = None) -> NetworkResult:
+    """Map every layer of ``workload`` on ``design`` and sum the results.
+
+    Pricing: ``tables(layer, problem)`` gives each layer its own
+    ActionTable (e.g. a :class:`~.actions.TableCache` built from the layer's
+    value statistics); otherwise ``table`` (default: the design priced
+    without statistics) serves every layer. Each distinct layer shape is
+    mapped once, with the table of its first layer; later layers of the same
+    shape reuse that mapping's exact counts, priced with their own table. If
+    ``tables`` has a ``for_mapping(layer, instances)`` method (as
+    :class:`~.actions.TableCache` does), the chosen mapping is priced with
+    the table it returns (e.g. for the rows the mapping actually fills).
+    """
     arch = build_arch(design)
-    table = table or build_action_table(design)
     settings = settings or settings_from_design(design)
     name, layers = _layers(workload)
     if layer is not None:
         if not -len(layers) <= layer < len(layers):
             raise MappingError(f"--layer {layer} out of range: {name} has {len(layers)} layers")
         layers = [layers[layer]]
-    cache: dict[tuple, LayerResult] = {}
-    results, ops = [], 0
+    if tables is None:
+        fixed = table or build_action_table(design)
+        tables = lambda _layer, _problem: fixed  # noqa: E731
+    mapped: dict[tuple, tuple[Any, NestResult, float]] = {}
+    priced: dict[tuple, LayerResult] = {}
+    results, ops, area = [], 0, None
     for lyr in layers:
         problem = _with_slices(problem_from_layer(lyr), design, slices)
+        layer_table = tables(lyr, problem)
+        area = area if area is not None else layer_table.area_breakdown()
         key = problem.shape_key()
-        if key not in cache:
-            cache[key] = map_layer(arch, problem, table, settings)
-        results.append(_renamed(cache[key], problem.name))
+        first = key not in mapped
+        if first:
+            t0 = time.perf_counter()
+            found = search(arch, problem, layer_table, settings)
+            nest = analyze(arch, problem, found.mapping)
+            mapped[key] = (found, nest, time.perf_counter() - t0)
+        found, nest, seconds = mapped[key]
+        refine = getattr(tables, "for_mapping", None)
+        if refine is not None:  # price the chosen mapping with the rows it fills
+            layer_table = refine(lyr, nest.instances)
+        pkey = (key, id(layer_table))
+        if pkey not in priced:
+            priced[pkey] = price_layer(arch, problem, nest, layer_table,
+                                       found.mapping.describe(arch),
+                                       found.evaluated if first else 0,
+                                       seconds if first else 0.0)
+        results.append(_renamed(priced[pkey], problem.name))
         ops += problem.operations
-    return NetworkResult(design.name, name, results, table.area_breakdown(),
-                         arch.compute_instances, ops)
+    if area is None:
+        area = (table or build_action_table(design)).area_breakdown()
+    return NetworkResult(design.name, name, results, area, arch.compute_instances, ops)
 
 
 def map_layer(arch: Arch, problem: Problem, table: ActionTable,
@@ -205,29 +254,40 @@ def map_layer(arch: Arch, problem: Problem, table: ActionTable,
     t0 = time.perf_counter()
     found = search(arch, problem, table, settings)
     nest = analyze(arch, problem, found.mapping)
+    return price_layer(arch, problem, nest, table, found.mapping.describe(arch),
+                       found.evaluated, time.perf_counter() - t0)
+
+
+def price_layer(arch: Arch, problem: Problem, nest: NestResult, table: ActionTable,
+                mapping: str = "", evaluated: int = 0, search_s: float = 0.0) -> LayerResult:
+    """Energy of the exact counts ``nest`` priced with ``table`` (plus leak:
+    pJ per cycle per instance x cycles x instances)."""
     leak = {c: table.pj(c, "leak") * n * nest.cycles for c, n in table.instances.items()}
     breakdown = {c: v for c, v in leak.items()}
     actions: dict[str, dict[str, int]] = {}
     per_action = {}
+    pj = {}
     for (comp, action), n in nest.counts.items():
         actions.setdefault(comp, {})[action] = n
-        per_action[(comp, action)] = n * table.pj(comp, action)
+        pj[(comp, action)] = table.pj(comp, action)
+        per_action[(comp, action)] = n * pj[(comp, action)]
         breakdown[comp] = breakdown.get(comp, 0.0) + per_action[(comp, action)]
     for comp, e in leak.items():
         if e:
             per_action[(comp, "leak")] = e
+            pj[(comp, "leak")] = table.pj(comp, "leak")
+    leak_counts = {c: n * nest.cycles for c, n in table.instances.items()}
     energy = sum(breakdown.values())
     return LayerResult(problem.name, problem.macs, energy, nest.cycles,
                        nest.cycles * arch.cycle_seconds, nest.utilization, actions, breakdown,
-                       found.mapping.describe(arch), found.evaluated,
-                       time.perf_counter() - t0, per_action)
+                       mapping, evaluated, search_s, per_action, pj, leak_counts,
+                       dict(nest.instances))
 
 
 def _renamed(r: LayerResult, name: str) -> LayerResult:
     if r.name == name:
         return r
-    return LayerResult(name, r.macs, r.energy_pj, r.cycles, r.latency_s, r.utilization,
-                       r.actions, r.energy_breakdown, r.mapping, 0, 0.0, r.action_energy)
+    return replace(r, name=name, evaluated=0, search_s=0.0)
 
 
 def _layers(workload: Any) -> tuple[str, list]:
