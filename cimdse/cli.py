@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
@@ -183,6 +184,37 @@ def _components(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------- macros / validate
+
+@_command("macros")
+def _macros(args: argparse.Namespace) -> int:
+    from .validation import list_macros, macros_dir
+    directory = macros_dir() if args.dir is None else Path(args.dir)
+    infos = list_macros(directory)
+    if args.json:
+        print(json.dumps([m.to_dict() for m in infos], indent=2, default=str))
+        return 0
+    print(f"macros in {directory}:")
+    print(f"{'name':<22}{'array':>11}{'node':>8}  paper / description")
+    for m in infos:
+        array = f"{m.rows}x{m.cols}"
+        print(f"{m.name:<22}{array:>11}{_fmt(m.technology) + ' nm':>8}  {m.paper}")
+        print(f"{'':<43}{m.description}")
+    return 0
+
+
+@_command("validate")
+def _validate(args: argparse.Namespace) -> int:
+    from .validation import load_references, validate
+    refs = load_references(args.references)
+    report = validate(refs, macros=args.macro or None)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, default=str))
+    else:
+        print(report.summary())
+    return 0
+
+
 # --------------------------------------------------------------------- parser
 
 def build_parser() -> argparse.ArgumentParser:
@@ -240,6 +272,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     components = sub.add_parser("components", help="list the component models and their attributes")
     components.add_argument("--json", action="store_true", help="print JSON")
+
+    macros = sub.add_parser(
+        "macros", help="list the published macro models (configs/macros)",
+        description="List the macro specs in configs/macros (found from the current directory "
+                    "upwards, else next to the package; $CIMDSE_MACROS overrides): name, paper, "
+                    "description, array size and technology.")
+    macros.add_argument("--dir", default=None, help="macro directory (default: configs/macros)")
+    macros.add_argument("--json", action="store_true", help="print JSON")
+
+    val = sub.add_parser(
+        "validate", help="compare the macro models with published silicon figures",
+        description="Evaluate every reference figure's condition (macro + overrides + workload) "
+                    "and print model vs reference, the error per row, and the mean absolute "
+                    "error per macro, per metric family (with the CiMLoop paper's bounds) and "
+                    "overall.")
+    val.add_argument("--macro", action="append", default=[], metavar="NAME",
+                     help="validate only this macro; repeatable")
+    val.add_argument("--references", default=None, metavar="CSV",
+                     help="reference table (default: the shipped cimdse/data/reference_figures.csv)")
+    val.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 

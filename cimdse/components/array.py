@@ -264,7 +264,9 @@ class SRAMCell(_CellGeometry):
 
     NeuroSim-style interpolation (the CiMLoop artifact (mit-emze/cimloop)):
     E_read = (E_lo + (E_hi - E_lo) c-bar) x' width_cells, x' = E[input code]
-    (x-bar (2^tdb - 1) for temporal inputs). Our surrogate for NeuroSim's
+    (x-bar (2^tdb - 1) for temporal inputs) with ``input_mode="temporal"``, or
+    x' = x-bar with ``input_mode="level"`` (an analog-level input activates
+    the cell once, CiMLoop's x-bar (2^tdb - 1) with tdb = 1). Our surrogate for NeuroSim's
     per-cell numbers: E_hi = C_cell V^2 (a cell storing 1 discharges its
     local line fully), E_lo = ``lo_fraction`` E_hi;
     C_cell = C_nom x CellCapacitanceMultiplier + CellCapacitanceAdjust,
@@ -286,6 +288,8 @@ class SRAMCell(_CellGeometry):
         Attribute("leakage_current", "A", "leakage of one 6T cell at the supply", 1e-11),
         Attribute("width_cells", "-", "cells of one operand on a row, read together", 1, int),
         Attribute("depth_cells", "-", "cells sharing the row, used in other steps", 1, int),
+        Attribute("input_mode", "-", "'temporal' (E[code] pulses) or 'level' (one activation "
+                  "weighted by x-bar: analog-level inputs)", "temporal", str),
         VOLTAGE, TECHNOLOGY,
         *COMMON,
     )
@@ -296,6 +300,10 @@ class SRAMCell(_CellGeometry):
 
     def __init__(self, attributes):
         super().__init__(attributes)
+        if self.attrs["input_mode"] not in ("temporal", "level"):
+            raise ComponentAttributeError(
+                f"sram_cell input_mode must be 'temporal' or 'level', got "
+                f"{self.attrs['input_mode']!r}", field="input_mode")
         self.cell()
 
     def cell_capacitance(self) -> float:
@@ -310,8 +318,9 @@ class SRAMCell(_CellGeometry):
         width = self.attrs["width_cells"]
         if action == "read":
             e_lo = self.attrs["lo_fraction"] * e_hi
-            _, mean_code, _ = _input_moments(stats)
-            return (e_lo + (e_hi - e_lo) * _cbar(stats)) * mean_code * width
+            xbar, mean_code, _ = _input_moments(stats)
+            drive = mean_code if self.attrs["input_mode"] == "temporal" else xbar
+            return (e_lo + (e_hi - e_lo) * _cbar(stats)) * drive * width
         if action == "write":
             mult = self.pick("write_energy_multiplier", "CellWriteEnergyMultiplier", 1.0,
                              si=False)

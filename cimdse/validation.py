@@ -1,0 +1,475 @@
+"""Published CiM macros and their validation against silicon.
+
+Macro specs live in ``configs/macros/*.yaml`` (one file per published chip,
+with a ``# paper: ...`` header line and a ``description:`` key).
+:func:`macros_dir` finds that directory from the current directory (or any
+parent) and, failing that, from the repository root next to the installed
+package, so it works from a clean checkout with ``pip install -e .``.
+
+Validation
+----------
+:func:`load_references` reads ``cimdse/data/reference_figures.csv``: one
+published figure per row (``macro``, ``source_paper``, ``condition``,
+``metric``, ``reference_value``, ``unit``) plus machine-readable columns that
+say how to reproduce it with the model:
+
+* ``family``: metric family (``energy_efficiency``, ``throughput``,
+  ``energy_breakdown``, ``area_breakdown``, ``compute_density``);
+* ``quantity``: model metric (:data:`QUANTITIES`);
+* ``components``: ``+``-joined component names the quantity is summed over
+  (empty: the whole macro);
+* ``overrides``: ``K=V;K=V`` spec overrides (values parsed as YAML, like
+  ``--set``);
+* ``workload``: workload name (``max_utilization``: one full-array MVM);
+* ``model_scale``: factor from the model quantity to the reference's unit
+  and scope (e.g. 48 cores for a chip throughput);
+* ``distributions``: operand values of the evaluated layer (empty: the
+  workload's defaults; ``uniform``: uniform 8-bit Inputs and Weights;
+  ``mean=M``: Inputs and Weights at zero or full scale with mean normalised
+  value M, i.e. CiMLoop's AVERAGE_INPUT_VALUE = AVERAGE_WEIGHT_VALUE = M;
+  :func:`distributions_for`).
+
+:func:`validate` evaluates every row (each distinct macro + overrides +
+workload once) and reports model vs reference with the signed relative
+error ``(model - reference) / reference``; :class:`Validation` aggregates
+the mean absolute error per macro, per family and overall, and checks each
+family against :data:`BOUNDS`, the average errors the CiMLoop paper
+(Andrulis, Emer, Sze, ISPASS 2024, Sec. V-A) reports for its models.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import yaml
+
+from .spec.errors import CimdseError
+
+#: Environment variable naming the macro directory explicitly.
+MACROS_ENV = "CIMDSE_MACROS"
+MACROS_SUBDIR = Path("configs") / "macros"
+REFERENCES = Path(__file__).resolve().parent / "data" / "reference_figures.csv"
+
+#: Mean-absolute-error bound per family (fractions): the CiMLoop paper's
+#: reported average errors (ISPASS 2024 Sec. V-A): energy efficiency 7 %
+#: (Fig. 7, voltage sweeps), throughput 5 % (Fig. 8, input-bit sweeps), energy
+#: breakdowns 4 % (Fig. 9), area breakdowns 8 % (Fig. 10). ``None``: reported
+#: without a bound.
+BOUNDS: dict[str, float | None] = {
+    "energy_efficiency": 0.07,
+    "throughput": 0.05,
+    "energy_breakdown": 0.04,
+    "area_breakdown": 0.08,
+    "compute_density": None,
+}
+FAMILIES = tuple(BOUNDS)
+
+def _uniform() -> dict[str, Any]:
+    from .workload.distributions import Histogram
+    flat = Histogram(tuple([1.0] * 255))     # every 8-bit value equally likely
+    return {"Inputs": flat, "Weights": flat}
+
+
+def _two_point(mean: float) -> dict[str, Any]:
+    from .workload.distributions import Histogram
+    p = [0.0] * 255
+    p[127] = 1.0 - mean                       # value 0
+    p[254] = mean                             # full scale: every magnitude bit 1
+    flat = Histogram(tuple(p))
+    return {"Inputs": flat, "Weights": flat}
+
+
+#: Named operand distributions a reference row may ask for (plus ``mean=M``).
+DISTRIBUTIONS: dict[str, Callable[[], dict[str, Any]]] = {"uniform": _uniform}
+
+
+def distributions_for(name: str) -> dict[str, Any]:
+    """Inputs / Weights histograms of a reference row's ``distributions``."""
+    if name in DISTRIBUTIONS:
+        return DISTRIBUTIONS[name]()
+    if name.startswith("mean="):
+        try:
+            mean = float(name[5:])
+        except ValueError:
+            mean = -1.0
+        if 0.0 <= mean <= 1.0:
+            return _two_point(mean)
+    raise ValidationError(f"unknown distributions {name!r} (known: "
+                          f"{', '.join(DISTRIBUTIONS)}, mean=M with 0 <= M <= 1)")
+
+#: Model quantities a reference row may name.
+QUANTITIES = ("tops", "tops_per_w", "tops_per_mm2", "tops_1b", "tops_per_w_1b",
+              "tops_per_mm2_1b", "energy_pj", "area_um2", "area_mm2", "latency_s")
+
+
+class ValidationError(CimdseError):
+    """A reference row or macro directory that cannot be used."""
+
+
+# -- macro files ---------------------------------------------------------------------------
+
+def macros_dir(start: str | Path | None = None) -> Path:
+    """The ``configs/macros`` directory: ``$CIMDSE_MACROS``, else the first
+    ``configs/macros`` in ``start`` (default: the current directory) or one
+    of its parents, else the one in the repository root next to the package."""
+    env = os.environ.get(MACROS_ENV)
+    if env:
+        path = Path(env)
+        if path.is_dir():
+            return path
+        raise ValidationError(f"${MACROS_ENV}={env} is not a directory")
+    here = Path(start or Path.cwd()).resolve()
+    for base in (here, *here.parents):
+        if (base / MACROS_SUBDIR).is_dir():
+            return base / MACROS_SUBDIR
+    repo = Path(__file__).resolve().parent.parent / MACROS_SUBDIR
+    if repo.is_dir():
+        return repo
+    raise ValidationError(
+        f"no {MACROS_SUBDIR} directory in {here} or its parents, nor next to the package; "
+        f"run from the repository or set ${MACROS_ENV}")
+
+
+def macro_path(name: str | Path, directory: Path | None = None) -> Path:
+    """``name`` as a path if it is a file, else ``<macros dir>/<name>.yaml``."""
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        return path
+    directory = directory or macros_dir()
+    got = directory / f"{name}.yaml"
+    if not got.is_file():
+        known = ", ".join(p.stem for p in sorted(directory.glob("*.yaml")))
+        raise ValidationError(f"unknown macro {str(name)!r} in {directory} (known: {known})")
+    return got
+
+
+@dataclass(frozen=True)
+class MacroInfo:
+    name: str
+    path: Path
+    paper: str
+    description: str
+    rows: Any
+    cols: Any
+    technology: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "file": str(self.path), "paper": self.paper,
+                "description": self.description, "array_rows": self.rows,
+                "array_cols": self.cols, "technology_nm": self.technology}
+
+
+def _header_paper(text: str) -> str:
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        body = line.lstrip("#").strip()
+        if body.lower().startswith("paper:"):
+            return body.split(":", 1)[1].strip()
+    return ""
+
+
+def macro_info(path: Path) -> MacroInfo:
+    """Name, paper (``# paper:`` header line), description and the resolved
+    ARRAY_ROWS / ARRAY_COLS / TECHNOLOGY of one macro file."""
+    from .spec import load
+    text = path.read_text()
+    raw = yaml.load(text, Loader=_PlainLoader) or {}
+    design = load(path)
+    v = design.variables
+    return MacroInfo(name=str(raw.get("name", path.stem)), path=path,
+                     paper=_header_paper(text), description=str(raw.get("description", "")),
+                     rows=v.get("ARRAY_ROWS"), cols=v.get("ARRAY_COLS"),
+                     technology=v.get("TECHNOLOGY"))
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """SafeLoader that reads ``!Container`` / ``!Component`` nodes as plain maps."""
+
+
+_PlainLoader.add_multi_constructor(
+    "!", lambda loader, suffix, node: loader.construct_mapping(node)
+    if isinstance(node, yaml.MappingNode) else None)
+
+
+def list_macros(directory: Path | None = None) -> list[MacroInfo]:
+    directory = directory or macros_dir()
+    return [macro_info(p) for p in sorted(directory.glob("*.yaml"))]
+
+
+# -- reference rows ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reference:
+    """One published figure and how to reproduce it (see the module docstring)."""
+
+    macro: str
+    source: str
+    condition: str
+    metric: str
+    reference: float
+    unit: str
+    family: str
+    quantity: str
+    components: tuple[str, ...] = ()
+    overrides: tuple[tuple[str, Any], ...] = ()
+    workload: str = "max_utilization"
+    model_scale: float = 1.0
+    distributions: str = ""
+
+    def __post_init__(self) -> None:
+        if self.distributions:
+            try:
+                distributions_for(self.distributions)
+            except ValidationError as err:
+                raise ValidationError(f"{self.macro} '{self.metric}': {err}") from None
+        if self.family not in BOUNDS:
+            raise ValidationError(f"{self.macro} '{self.metric}': unknown family "
+                                  f"{self.family!r} (known: {', '.join(BOUNDS)})")
+        if self.quantity not in QUANTITIES:
+            raise ValidationError(f"{self.macro} '{self.metric}': unknown quantity "
+                                  f"{self.quantity!r} (known: {', '.join(QUANTITIES)})")
+        if not self.reference:
+            raise ValidationError(f"{self.macro} '{self.metric}': reference value is 0 or empty")
+
+    @property
+    def case(self) -> tuple:
+        """What must be evaluated: macro, overrides and workload."""
+        return (self.macro, self.overrides, self.workload, self.distributions)
+
+
+def parse_overrides(text: str) -> tuple[tuple[str, Any], ...]:
+    """``"K=V;K=V"`` -> ((K, V), ...) with V parsed as YAML (as ``--set``)."""
+    out = []
+    for part in (text or "").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        if "=" not in part:
+            raise ValidationError(f"override {part!r} is not KEY=VALUE")
+        key, value = part.split("=", 1)
+        out.append((key.strip(), yaml.safe_load(value.strip())))
+    return tuple(out)
+
+
+def read_references(text: str) -> list[Reference]:
+    """Reference rows from CSV text (``#`` lines are comments)."""
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
+    rows = []
+    for r in csv.DictReader(io.StringIO("\n".join(lines))):
+        comps = tuple(c.strip() for c in (r.get("components") or "").split("+") if c.strip())
+        rows.append(Reference(
+            macro=r["macro"], source=r.get("source_paper", ""), condition=r.get("condition", ""),
+            metric=r["metric"], reference=float(r["reference_value"]), unit=r.get("unit", ""),
+            family=r["family"], quantity=r["quantity"], components=comps,
+            overrides=parse_overrides(r.get("overrides", "")),
+            workload=(r.get("workload") or "max_utilization").strip(),
+            model_scale=float(r.get("model_scale") or 1.0),
+            distributions=(r.get("distributions") or "").strip()))
+    return rows
+
+
+def load_references(path: str | Path | None = None) -> list[Reference]:
+    return read_references(Path(path or REFERENCES).read_text())
+
+
+# -- model quantities ----------------------------------------------------------------------
+
+def _subset(values: Mapping[str, float], components: Sequence[str], what: str,
+            case: str) -> float:
+    if not components:
+        return float(sum(values.values()))
+    missing = [c for c in components if c not in values]
+    if missing:
+        raise ValidationError(f"{case}: no component {', '.join(map(repr, missing))} in the "
+                              f"{what} breakdown (has: {', '.join(values)})")
+    return float(sum(values[c] for c in components))
+
+
+def model_quantity(result: Any, quantity: str, components: Sequence[str] = (),
+                   variables: Mapping[str, Any] | None = None, case: str = "") -> float:
+    """``quantity`` of an evaluation ``result`` (a NetworkResult or its
+    ``to_dict()``), energies and areas summed over ``components``.
+
+    ``*_1b`` metrics are the 1-bit-equivalent ones (x INPUT_BITS x
+    WEIGHT_BITS, CiMLoop MacroOutputStats); TOPS/W and TOPS/mm^2 over a
+    component subset use that subset's energy / area.
+    """
+    d = result if isinstance(result, Mapping) else result.to_dict()
+    energy = _subset(d["breakdown"]["energy_pj"], components, "energy", case)
+    area = _subset(d["breakdown"]["area_um2"], components, "area", case)
+    macs, latency = d["macs"], d["latency_s"]
+    base = quantity[:-3] if quantity.endswith("_1b") else quantity
+    if base == "tops":
+        value = 2 * macs / latency / 1e12 if latency else 0.0
+    elif base == "tops_per_w":
+        value = 2 * macs / (energy * 1e-12) / 1e12 if energy else 0.0
+    elif base == "tops_per_mm2":
+        tops = 2 * macs / latency / 1e12 if latency else 0.0
+        value = tops / (area / 1e6) if area else 0.0
+    elif base == "energy_pj":
+        value = energy
+    elif base == "area_um2":
+        value = area
+    elif base == "area_mm2":
+        value = area / 1e6
+    elif base == "latency_s":
+        value = latency
+    else:
+        raise ValidationError(f"unknown quantity {quantity!r}")
+    if quantity.endswith("_1b"):
+        v = variables or {}
+        value *= float(v.get("INPUT_BITS", 1)) * float(v.get("WEIGHT_BITS", 1))
+    return float(value)
+
+
+# -- validation ----------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    ref: Reference
+    model: float
+    error: float          # (model - reference) / reference
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.ref
+        return {"macro": r.macro, "source": r.source, "metric": r.metric,
+                "family": r.family, "quantity": r.quantity, "components": list(r.components),
+                "overrides": dict(r.overrides), "workload": r.workload,
+                "distributions": r.distributions, "unit": r.unit,
+                "reference": r.reference, "model": self.model, "error": self.error,
+                "abs_error": abs(self.error)}
+
+
+def _mean_abs(rows: Iterable[Row]) -> float | None:
+    errs = [abs(r.error) for r in rows]
+    return math.fsum(errs) / len(errs) if errs else None
+
+
+@dataclass
+class Validation:
+    rows: list[Row]
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    def families(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for fam in FAMILIES:
+            mine = [r for r in self.rows if r.ref.family == fam]
+            if not mine:
+                continue
+            mae, bound = _mean_abs(mine), BOUNDS[fam]
+            out[fam] = {"mean_abs_error": mae, "bound": bound, "n": len(mine),
+                        "max_abs_error": max(abs(r.error) for r in mine),
+                        "within_bound": None if bound is None else mae <= bound}
+        return out
+
+    def macros(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for name in sorted({r.ref.macro for r in self.rows}):
+            mine = [r for r in self.rows if r.ref.macro == name]
+            out[name] = {"mean_abs_error": _mean_abs(mine), "n": len(mine),
+                         "families": {f: _mean_abs([r for r in mine if r.ref.family == f])
+                                      for f in FAMILIES
+                                      if any(r.ref.family == f for r in mine)}}
+        return out
+
+    def overall(self) -> dict[str, Any]:
+        return {"mean_abs_error": _mean_abs(self.rows), "n": len(self.rows)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rows": [r.to_dict() for r in self.rows], "families": self.families(),
+                "macros": self.macros(), "overall": self.overall(), "skipped": self.skipped}
+
+    def summary(self) -> str:
+        lines = [f"{'macro':<20}{'family':<18}{'metric':<46}{'reference':>12}{'model':>12}"
+                 f"{'error':>9}"]
+        for r in self.rows:
+            metric = r.ref.metric if len(r.ref.metric) <= 44 else r.ref.metric[:43] + "~"
+            over = ",".join(f"{k}={v}" for k, v in r.ref.overrides)
+            lines.append(f"{r.ref.macro:<20}{r.ref.family:<18}{metric:<46}"
+                         f"{r.ref.reference:>12.4g}{r.model:>12.4g}{r.error:>+9.1%}"
+                         + (f"  [{over}]" if over else ""))
+        lines.append("")
+        lines.append("per macro (mean |error|):")
+        for name, m in self.macros().items():
+            fams = ", ".join(f"{f} {e:.1%}" for f, e in m["families"].items())
+            lines.append(f"  {name:<20} {m['mean_abs_error']:7.1%}  ({m['n']} rows: {fams})")
+        lines.append("per family (mean |error| vs bound):")
+        for fam, f in self.families().items():
+            bound = "     -" if f["bound"] is None else f"{f['bound']:6.0%}"
+            flag = "" if f["within_bound"] is None else ("  ok" if f["within_bound"] else
+                                                          "  OVER")
+            lines.append(f"  {fam:<18} {f['mean_abs_error']:7.1%}  bound {bound}  "
+                         f"(max {f['max_abs_error']:.1%}, {f['n']} rows){flag}")
+        o = self.overall()
+        lines.append(f"overall: {o['mean_abs_error']:.1%} mean |error| over {o['n']} rows")
+        for s in self.skipped:
+            lines.append(f"skipped {s['macro']} '{s['metric']}': {s['reason']}")
+        return "\n".join(lines)
+
+
+Evaluator = Callable[[Reference], tuple[Any, Mapping[str, Any]]]
+
+
+def default_evaluator(directory: Path | None = None) -> Evaluator:
+    """Evaluates a reference's case with :func:`cimdse.evaluate`; returns
+    (result, design variables), cached per case."""
+    from .evaluate import evaluate, workload_for
+    from .spec import load
+    from .workload import Network
+    cache: dict[tuple, tuple[Any, Mapping[str, Any]]] = {}
+
+    def run(ref: Reference):
+        got = cache.get(ref.case)
+        if got is None:
+            design = load(macro_path(ref.macro, directory), overrides=dict(ref.overrides))
+            workload: Any = ref.workload
+            if ref.distributions:
+                net = workload_for(design, workload)
+                if isinstance(net, str):
+                    from .workload import load_workload
+                    net = load_workload(net)
+                dists = distributions_for(ref.distributions)
+                workload = Network(name=net.name, layers=tuple(
+                    lyr.with_distributions(dists) for lyr in net.layers))
+            got = (evaluate(design, workload).to_dict(), dict(design.variables))
+            cache[ref.case] = got
+        return got
+    return run
+
+
+def validate(references: Sequence[Reference] | None = None, *,
+             macros: Sequence[str] | None = None, evaluator: Evaluator | None = None,
+             directory: Path | None = None) -> Validation:
+    """Evaluate every reference row (of ``macros`` only, if given) and
+    compare. Rows whose macro has no spec file are listed as skipped."""
+    refs = list(references if references is not None else load_references())
+    if macros:
+        refs = [r for r in refs if r.macro in set(macros)]
+    run = evaluator or default_evaluator(directory)
+    available = None
+    if evaluator is None:
+        available = {p.stem for p in (directory or macros_dir()).glob("*.yaml")}
+    rows, skipped = [], []
+    for ref in refs:
+        if available is not None and ref.macro not in available:
+            skipped.append({"macro": ref.macro, "metric": ref.metric,
+                            "reason": "no macro spec file"})
+            continue
+        result, variables = run(ref)
+        model = model_quantity(result, ref.quantity, ref.components, variables,
+                               case=f"{ref.macro} '{ref.metric}'") * ref.model_scale
+        rows.append(Row(ref, model, (model - ref.reference) / ref.reference))
+    return Validation(rows, skipped)
+
+
+__all__ = ["BOUNDS", "DISTRIBUTIONS", "FAMILIES", "QUANTITIES", "REFERENCES", "MacroInfo", "Reference", "Row",
+           "Validation", "ValidationError", "default_evaluator", "distributions_for", "list_macros",
+           "load_references", "macro_info", "macro_path", "macros_dir", "model_quantity",
+           "parse_overrides", "read_references", "validate"]

@@ -1,0 +1,153 @@
+"""`cimdse validate`: the machinery on a hand-made case, the shipped
+reference table, and the per-family error bounds of the implemented macros."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cimdse.cli import main
+from cimdse.validation import (BOUNDS, Reference, Validation, ValidationError, distributions_for,
+                               load_references,
+                               model_quantity, parse_overrides, read_references, validate)
+
+REPO = Path(__file__).resolve().parents[2]
+
+TINY = """\
+# comment lines are skipped
+macro,source_paper,condition,metric,reference_value,unit,family,quantity,components,overrides,workload,model_scale
+toy,"Paper Fig. 1",a,throughput,2.0,TOPS,throughput,tops,,VOLTAGE=0.9;ROWS=64,max_utilization,1
+toy,"Paper Fig. 2",a,efficiency,10.0,TOPS/W,energy_efficiency,tops_per_w,,VOLTAGE=0.9;ROWS=64,max_utilization,1
+toy,"Paper Fig. 3",b,adc energy,30.0,pJ,energy_breakdown,energy_pj,adc,,max_utilization,1
+toy,"Paper Fig. 3",b,array energy,50.0,pJ,energy_breakdown,energy_pj,dac+cell,,max_utilization,1
+toy,"Paper Fig. 4",b,adc area,100.0,um^2,area_breakdown,area_um2,adc,,max_utilization,1
+toy,"Paper Fig. 5",b,chip tops 1b,4.0,TOPS,throughput,tops_1b,,,max_utilization,2
+"""
+
+# 1000 MACs in 1 us, 100 pJ: 0.002 TOPS, 20 TOPS/W
+RESULT = {"macs": 1000, "latency_s": 1e-6,
+          "breakdown": {"energy_pj": {"adc": 30.0, "dac": 20.0, "cell": 50.0},
+                        "area_um2": {"adc": 90.0, "dac": 10.0, "cell": 900.0}}}
+
+
+def fake_evaluator(calls):
+    def run(ref):
+        calls.append(ref.case)
+        return RESULT, {"INPUT_BITS": 2, "WEIGHT_BITS": 4}
+    return run
+
+
+def test_parse_overrides_yaml_values():
+    assert parse_overrides("VOLTAGE=0.9; ROWS=64;CELL=sram.cell") == \
+        (("VOLTAGE", 0.9), ("ROWS", 64), ("CELL", "sram.cell"))
+    assert parse_overrides("") == ()
+    with pytest.raises(ValidationError):
+        parse_overrides("VOLTAGE")
+
+
+def test_model_quantity_subsets_and_1b():
+    assert model_quantity(RESULT, "tops") == pytest.approx(0.002)
+    assert model_quantity(RESULT, "tops_per_w") == pytest.approx(20.0)
+    assert model_quantity(RESULT, "tops_per_w", ["adc", "dac"]) == pytest.approx(40.0)
+    assert model_quantity(RESULT, "energy_pj", ["dac", "cell"]) == pytest.approx(70.0)
+    assert model_quantity(RESULT, "area_mm2") == pytest.approx(1e-3)
+    assert model_quantity(RESULT, "tops_per_mm2") == pytest.approx(2.0)
+    assert model_quantity(RESULT, "tops_1b", variables={"INPUT_BITS": 2,
+                                                        "WEIGHT_BITS": 4}) == pytest.approx(0.016)
+    with pytest.raises(ValidationError, match="no component 'sram'"):
+        model_quantity(RESULT, "energy_pj", ["sram"])
+
+
+def test_validate_tiny_case_by_hand():
+    refs = read_references(TINY)
+    assert len(refs) == 6 and refs[0].overrides == (("VOLTAGE", 0.9), ("ROWS", 64))
+    calls = []
+    v = validate(refs, evaluator=fake_evaluator(calls))
+    errors = [round(r.error, 6) for r in v.rows]
+    # tops 0.002 vs 2.0; 20 vs 10 TOPS/W; adc 30 vs 30; dac+cell 70 vs 50; adc area 90 vs 100;
+    # 1b tops x 8 bits x scale 2 = 0.032 vs 4.0
+    assert errors == [-0.999, 1.0, 0.0, 0.4, -0.1, -0.992]
+    fam = v.families()
+    assert fam["throughput"]["mean_abs_error"] == pytest.approx((0.999 + 0.992) / 2)
+    assert fam["energy_breakdown"]["mean_abs_error"] == pytest.approx(0.2)
+    assert fam["energy_breakdown"]["max_abs_error"] == pytest.approx(0.4)
+    assert fam["area_breakdown"]["within_bound"] is False      # 10 % > 8 %
+    assert fam["energy_efficiency"]["bound"] == BOUNDS["energy_efficiency"] == 0.07
+    assert v.overall()["mean_abs_error"] == pytest.approx(
+        (0.999 + 1.0 + 0 + 0.4 + 0.1 + 0.992) / 6)
+    assert v.macros()["toy"]["n"] == 6
+    d = json.loads(json.dumps(v.to_dict()))
+    assert set(d) >= {"rows", "families", "macros", "overall"}
+    assert d["rows"][1]["source"] == "Paper Fig. 2" and d["rows"][1]["model"] == 20.0
+    text = v.summary()
+    assert "energy_breakdown" in text and "+40.0%" in text and "OVER" in text
+
+
+def test_bad_rows_are_rejected():
+    with pytest.raises(ValidationError, match="unknown family"):
+        Reference("m", "", "", "x", 1.0, "", "speed", "tops")
+    with pytest.raises(ValidationError, match="unknown quantity"):
+        Reference("m", "", "", "x", 1.0, "", "throughput", "gops")
+    with pytest.raises(ValidationError, match="unknown distributions"):
+        Reference("m", "", "", "x", 1.0, "", "throughput", "tops", distributions="normal")
+    with pytest.raises(ValidationError, match="unknown distributions"):
+        Reference("m", "", "", "x", 1.0, "", "throughput", "tops", distributions="mean=1.5")
+
+
+def test_mean_distributions_set_average_values():
+    from cimdse.mapping.actions import EncodingConvention, OperandEncoding, layer_stats
+    dists = distributions_for("mean=0.6")
+    conv = EncodingConvention(*(OperandEncoding("magnitude", 4, 4),) * 3, resample="cimloop")
+    stats = next(layer_stats(conv, distributions={**dists, "Outputs": dists["Inputs"]}).pairs())
+    # CiMLoop's AVERAGE_INPUT_VALUE / AVERAGE_WEIGHT_VALUE
+    assert stats["Inputs"].mean_slice_value == pytest.approx(0.6)
+    assert stats["Weights"].mean_slice_value == pytest.approx(0.6)
+
+
+def test_shipped_references_cite_sources_and_name_macros():
+    refs = load_references()
+    assert len(refs) >= 60
+    macros = {r.macro for r in refs}
+    assert macros == {"jia_jssc_2020", "sinangil_jssc_2021", "wan_nature_2022",
+                      "wang_vlsi_2022"}
+    for r in refs:
+        assert r.source and any(k in r.source for k in ("Fig.", "Table", "Sec."))
+        assert (REPO / "configs" / "macros" / f"{r.macro}.yaml").is_file()
+
+
+# -- the implemented macros against silicon ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def report() -> Validation:
+    return validate()
+
+
+def test_every_reference_row_evaluates(report):
+    assert not report.skipped
+    assert len(report.rows) == len(load_references())
+    assert all(r.model > 0 for r in report.rows)
+
+
+#: mean |error| measured when each xfail was written (update when a model improves)
+MEASURED = {"energy_breakdown": "30.5 %", "area_breakdown": "23.9 %"}
+
+
+@pytest.mark.parametrize("family", [
+    pytest.param(f, marks=pytest.mark.xfail(
+        strict=True, reason=f"measured mean |error| {MEASURED[f]} > bound {BOUNDS[f]:.0%}"))
+    if f in MEASURED else f
+    for f in ("energy_efficiency", "throughput", "energy_breakdown", "area_breakdown")])
+def test_family_error_within_cimloop_bound(report, family):
+    fam = report.families()[family]
+    assert fam["mean_abs_error"] <= BOUNDS[family], fam
+
+
+def test_validate_command_json(capsys):
+    assert main(["validate", "--macro", "sinangil_jssc_2021", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert {r["macro"] for r in d["rows"]} == {"sinangil_jssc_2021"}
+    assert d["families"]["throughput"]["bound"] == 0.05
+    tops = next(r for r in d["rows"] if r["quantity"] == "tops")
+    assert tops["reference"] == 0.3724 and abs(tops["error"]) < 0.01
