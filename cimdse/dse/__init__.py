@@ -6,8 +6,9 @@ Public API::
     load_sweep(path) -> Sweep               # validated sweep file (SpecError on problems)
     run_sweep(sweep_or_path, out_dir=None, *, trials, address, resume, executor,
               evaluate_point, num_cpus, progress) -> SweepSummary
-    read_results(dir) -> pandas.DataFrame   # one row per design
-    read_layers(dir) -> pandas.DataFrame    # one row per design x layer
+    read_results(dir, columns=None, *, layers=False) -> pandas.DataFrame
+                                            # one row per design (layers=True: design x layer)
+    read_layers(dir) -> pandas.DataFrame    # = read_results(dir, layers=True)
     pareto_front(df, objectives), is_nondominated, nondominated_sort,
     hypervolume, plot_pareto
 """

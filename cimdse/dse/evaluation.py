@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import time
 import traceback
 from datetime import datetime, timezone
@@ -150,8 +151,21 @@ def _short(err: BaseException) -> str:
     return text if len(text) <= 2000 else text[:1997] + "..."
 
 
+def worker_label() -> str:
+    """``host:pid`` of this process, plus ``@<Ray node id>`` inside a Ray worker
+    (or a driver connected to Ray): the ``worker`` column of a design row."""
+    label = f"{socket.gethostname()}:{os.getpid()}"
+    ray = sys.modules.get("ray")        # never import Ray just for this
+    try:
+        if ray is not None and ray.is_initialized():
+            label += f"@{ray.get_runtime_context().get_node_id()}"
+    except Exception:  # noqa: BLE001 - the label is informational
+        pass
+    return label
+
+
 def evaluate_design(item: dict, spec_path: str, workloads: list[dict],
-                    evaluate_point: EvaluatePoint) -> dict:
+                    evaluate_point: EvaluatePoint, worker: str | None = None) -> dict:
     """Evaluate one design on every workload; never raises for a bad design.
 
     ``item`` is ``{"design_id", "overrides", "seed"}``. Returns
@@ -180,11 +194,12 @@ def evaluate_design(item: dict, spec_path: str, workloads: list[dict],
         log.debug("design %s failed:\n%s", item["design_id"], traceback.format_exc())
     return {"design_id": item["design_id"], "status": status, "error": error, "record": record,
             "layers": layers, "eval_s": time.perf_counter() - t0,
-            "worker": f"{socket.gethostname()}:{os.getpid()}", "started_at": started}
+            "worker": worker or worker_label(), "started_at": started}
 
 
 def evaluate_chunk(items: list[dict], spec_path: str, workloads: list[dict],
                    evaluate_point: EvaluatePoint | None = None) -> list[dict]:
     """Task body: evaluate a chunk of designs (results in input order)."""
     fn = evaluate_point or default_evaluate_point
-    return [evaluate_design(item, spec_path, workloads, fn) for item in items]
+    worker = worker_label()
+    return [evaluate_design(item, spec_path, workloads, fn, worker) for item in items]

@@ -20,6 +20,9 @@ from .evaluation import EvaluatePoint, evaluate_chunk
 
 log = logging.getLogger(__name__)
 
+#: Ray's setting of the workers' scheduling priority (an environment variable wins).
+WORKER_NICENESS_ENV = "RAY_worker_niceness"
+
 
 def failed_chunk(chunk: list[dict], err: BaseException) -> list[dict]:
     """Error results for every design of a chunk whose task could not finish."""
@@ -69,6 +72,11 @@ class RayExecutor:
             else:
                 cpus = num_cpus or os.cpu_count() or 1
                 log.info("starting a local Ray with %d CPUs", cpus)
+                if WORKER_NICENESS_ENV not in os.environ:
+                    # Ray starts workers at nice 15, so on a shared machine they yield to
+                    # every other process and evaluate designs slower than cimdse.evaluate
+                    # run directly; the workers of our own local Ray do all the work.
+                    kwargs["_system_config"] = {"worker_niceness": 0}
                 ray.init(address="local", num_cpus=cpus, **kwargs)
             self.started = True
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))

@@ -43,7 +43,9 @@ def is_nondominated(points, maximize: Sequence[bool] | None = None) -> np.ndarra
 
     A row dominates another when it is no worse in every objective and
     strictly better in one. Vectorized: 2 objectives by a sort (O(n log n)),
-    more by culling the distinct points in order of their sums (O(n x front)).
+    3 by a level-wise divide and conquer over the sorted points
+    (O(n log^2 n), independent of the front's size), more by culling the
+    distinct points in order of their sums (O(n x front)).
     """
     f = _as_min(points, maximize)
     n = f.shape[0]
@@ -60,10 +62,52 @@ def is_nondominated(points, maximize: Sequence[bool] | None = None) -> np.ndarra
         # distinct point is non-dominated iff its f2 beats every earlier f2.
         prev_min = np.minimum.accumulate(np.concatenate(([np.inf], uniq[:-1, 1])))
         nd = uniq[:, 1] < prev_min
+    elif uniq.shape[1] == 3:
+        nd = ~_dominated3(uniq)
     else:
         nd = _cull(uniq)
     mask[np.flatnonzero(valid)] = nd[inverse]
     return mask
+
+
+def _dense_rank(x: np.ndarray) -> np.ndarray:
+    return np.unique(x, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+def _dominated3(uniq: np.ndarray) -> np.ndarray:
+    """Dominated mask of *distinct*, lexicographically sorted 3-objective points.
+
+    In lexicographic order only an earlier point can dominate a later one, and
+    an earlier point q dominates p iff q2 <= p2 and q3 <= p3 (q1 <= p1 holds by
+    the order; distinctness makes one inequality strict). Every pair j < i is
+    separated at exactly one level of a bottom-up merge tree: at level s the
+    points form blocks of 2s, left half [earlier] and right half [later]. One
+    level answers "does a left point of my block have f2 <= mine and f3 <= mine"
+    for all right points at once: sort by (block, f2, left-before-right) and
+    run a prefix minimum of f3 that cannot leak between blocks (each block's
+    f3 ranks are offset below the previous block's). log2(n) levels of one
+    argsort each.
+    """
+    m = len(uniq)
+    dominated = np.zeros(m, dtype=bool)
+    if m < 2:
+        return dominated
+    r2, r3 = _dense_rank(uniq[:, 1]), _dense_rank(uniq[:, 2])
+    n2, n3 = int(r2.max()) + 1, int(r3.max()) + 1
+    idx = np.arange(m, dtype=np.int64)
+    big = np.iinfo(np.int64).max
+    s = 1
+    while s < m:
+        block = idx // (2 * s)
+        right = (idx // s) & 1
+        order = np.argsort((block * n2 + r2) * 2 + right, kind="stable")
+        thresh = r3 - block * n3                      # block offsets keep minima apart
+        running = np.minimum.accumulate(np.where(right == 1, big, thresh)[order])
+        is_right = right[order] == 1
+        hit = is_right & (running <= thresh[order])
+        dominated[order[hit]] = True
+        s *= 2
+    return dominated
 
 
 def _cull(uniq: np.ndarray) -> np.ndarray:
@@ -203,11 +247,43 @@ def default_reference(front_points: np.ndarray, maximize: Sequence[bool]) -> np.
     return np.where(np.asarray(maximize, dtype=bool), -ref, ref)
 
 
+#: Axis labels of the result columns (name, unit).
+_LABELS = {
+    "energy_pj": ("energy", "pJ"), "latency_s": ("latency", "s"), "area_mm2": ("area", "mm²"),
+    "tops": ("throughput", "TOPS"), "tops_per_w": ("energy efficiency", "TOPS/W"),
+    "tops_per_mm2": ("area efficiency", "TOPS/mm²"), "energy_per_mac_fj": ("energy per MAC", "fJ"),
+    "cycles": ("cycles", "cycles"), "macs": ("MACs", "MACs"), "utilization": ("utilization", "0-1"),
+}
+
+
+def axis_label(column: str, direction: str | None = None) -> str:
+    """``energy (pJ) [energy_pj, lower is better]``-style label of a result column."""
+    if column in _LABELS:
+        name, unit = _LABELS[column]
+    elif column.startswith("e."):
+        name, unit = f"{column[2:]} energy", "pJ"
+    elif column.startswith("area."):
+        name, unit = f"{column[5:]} area", "mm²"
+    else:
+        name, unit = column, None
+    text = f"{name} ({unit})" if unit else name
+    if direction:
+        text += f"  [{column}, {'lower' if direction == 'minimize' else 'higher'} is better]"
+    return text
+
+
 def plot_pareto(df, objectives=None, path=None, feasible_only: bool = True,
                 log_scale: bool = True):
-    """Scatter of all designs with the Pareto front highlighted (first two
-    objectives on the axes, a third as colour). Saves to ``path`` if given;
-    returns the matplotlib Figure. Needs matplotlib (``pip install cimdse[plot]``)."""
+    """Scatter of the designs with the Pareto front highlighted.
+
+    The first two objectives are the axes (labelled with units); a third one
+    colours the feasible designs. The front (of all given objectives, over the
+    feasible designs -- or all designs without ``feasible_only``) is drawn on
+    top in red, with a staircase for two objectives. Designs that are not
+    feasible (``status != 'ok'``) but have values are drawn in grey. Saves to
+    ``path`` if given; returns the matplotlib Figure. Needs matplotlib
+    (``pip install matplotlib``).
+    """
     try:
         import matplotlib
         if path is not None:
@@ -220,26 +296,51 @@ def plot_pareto(df, objectives=None, path=None, feasible_only: bool = True,
     names = list(obj)
     if len(names) < 2:
         raise ValueError("plotting needs at least two objectives")
-    data = df[df["status"] == "ok"] if feasible_only and "status" in df.columns else df
-    front = pareto_front(data, obj, feasible_only=False)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    missing = [c for c in names if c not in df.columns]
+    if missing:
+        raise KeyError(f"objective column(s) not in the results: {', '.join(missing)}")
     x, y = names[0], names[1]
+    has_xy = df[[x, y]].notna().all(axis=1)
+    if feasible_only and "status" in df.columns:
+        ok = df["status"] == "ok"
+        data, other = df[ok & has_xy], df[~ok & has_xy]
+    else:
+        data, other = df[has_xy], df.iloc[0:0]
+    front = pareto_front(data, obj, feasible_only=False)
+    fig, ax = plt.subplots(figsize=(7, 5))
+    if len(other):
+        ax.scatter(other[x], other[y], s=12, marker="x", color="0.7", linewidths=0.8,
+                   label=f"infeasible / failed ({len(other)})", zorder=1)
     kw = {}
     if len(names) >= 3:
         kw = dict(c=data[names[2]].to_numpy(dtype=float), cmap="viridis")
-    sc = ax.scatter(data[x], data[y], s=10, alpha=0.5, label="designs", **kw)
-    if len(names) >= 3:
-        fig.colorbar(sc, ax=ax, label=names[2])
-    ax.scatter(front[x], front[y], s=28, facecolors="none", edgecolors="red", label="Pareto front")
-    if len(names) == 2:
-        ax.step(front[x], front[y], where="post", color="red", linewidth=1)
+    else:
+        kw = dict(color="tab:blue")
+    sc = ax.scatter(data[x], data[y], s=14, alpha=0.6, label=f"feasible ({len(data)})",
+                    zorder=2, **kw)
+    if len(names) >= 3 and len(data):
+        fig.colorbar(sc, ax=ax, label=axis_label(names[2], obj[names[2]]))
+    ax.scatter(front[x], front[y], s=46, facecolors="none", edgecolors="red", linewidths=1.4,
+               label=f"Pareto front ({len(front)})", zorder=3)
+    if len(names) == 2 and len(front):
+        ax.step(front[x], front[y], where="post", color="red", linewidth=1, zorder=3)
     if log_scale:
+        shown = df[has_xy]
         for setter, col in ((ax.set_xscale, x), (ax.set_yscale, y)):
-            if (data[col] > 0).all():
+            values = shown[col].astype(float)
+            if len(values) and (values > 0).all() and values.max() > 10 * values.min():
                 setter("log")
-    ax.set_xlabel(f"{x} ({obj[x]})")
-    ax.set_ylabel(f"{y} ({obj[y]})")
-    ax.legend(loc="best")
+        from matplotlib.ticker import NullFormatter
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_minor_formatter(NullFormatter())    # no overlapping 2x10^4 3x10^4 ...
+    ax.set_xlabel(axis_label(x, obj[x]))
+    ax.set_ylabel(axis_label(y, obj[y]))
+    title = "Pareto front of " + ", ".join(names)
+    if len(names) > 3:
+        title += f" (axes: {x}, {y}; colour: {names[2]})"
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, which="both", alpha=0.25)
+    ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=150)

@@ -29,7 +29,7 @@ import math
 import pickle
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -39,7 +39,7 @@ from ..errors import CimdseError
 from .evaluation import EvaluatePoint
 from .executors import RayExecutor, SerialExecutor
 from .space import design_id as make_design_id, sample, seed_of
-from .store import ResultStore
+from .store import METRIC_COLUMNS, ResultStore
 from .sweep import Sweep, check_bindings, check_workloads, load_sweep
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,11 @@ class SweepSummary:
     stopped: str = "budget"            # budget | wall_time | interrupted | exhausted
     executor: str = ""
     cpus: int = 1
+    #: Pareto front of the objectives over the feasible designs (whole store), sorted by
+    #: the first objective: {design_id, trial, <objective>..., params}.
+    front: list[dict] = field(default_factory=list)
+    objectives: dict[str, str] = field(default_factory=dict)   # column -> direction
+    max_front_rows: int = 30                                   # rows str() prints
 
     @property
     def designs_per_s(self) -> float:
@@ -85,9 +90,28 @@ class SweepSummary:
                          f"[design {b['design_id']}, trial {b['trial']}: {params}]")
         if not self.best:
             lines.append("no feasible design yet")
-        lines.append(f"results: {self.out_dir}  (cimdse.read_results('{self.out_dir}'), "
-                     f"cimdse pareto {self.out_dir})")
+        if self.front:
+            lines.append(f"Pareto front ({len(self.front)} of {c.get('ok', 0)} feasible designs; "
+                         + ", ".join(f"{k} ({v})" for k, v in self.objectives.items()) + "):")
+            lines.extend(_front_table(self.front, list(self.objectives), self.max_front_rows))
+        lines.append(f"results: {self.out_dir}/  (designs/*.parquet, layers/*.parquet; "
+                     f"cimdse.read_results('{self.out_dir}'), cimdse pareto {self.out_dir})")
         return "\n".join(lines)
+
+
+def _front_table(front: list[dict], objectives: list[str], max_rows: int) -> list[str]:
+    """Aligned text table of front rows: design, trial, objectives, parameters."""
+    params = list(dict.fromkeys(k for r in front for k in r["params"]))
+    header = ["design_id", "trial", *objectives, *params]
+    shown = front[:max_rows]
+    cells = [[str(r["design_id"]), str(r["trial"]), *(_fmt(r[o]) for o in objectives),
+              *(_fmt(r["params"].get(k, "")) for k in params)] for r in shown]
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(header)]
+    out = ["  " + "  ".join(h.rjust(w) for h, w in zip(header, widths))]
+    out += ["  " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
+    if len(front) > len(shown):
+        out.append(f"  ... {len(front) - len(shown)} more (cimdse pareto DIR prints them all)")
+    return out
 
 
 def _fmt(v: Any) -> str:
@@ -217,6 +241,7 @@ class Runner:
         self.param_types = self._param_types()
         self.best: dict[str, dict] = {}
         self.boundary_state: bytes | None = None
+        self.flush_name: str | None = None
         self.last_flush = time.monotonic()
         self.evaluated = self.cached_hits = 0
 
@@ -251,6 +276,8 @@ class Runner:
                         "by design_id, the optimizer continues from the stored trials", previous)
         self.store.create()
         self.store.clean_staging()
+        if self.resume:
+            self.store.rollback_uncommitted()
         if not (self.resume and previous.exists()):
             self.store.write_sweep_copy(self.sweep.text)
 
@@ -320,6 +347,8 @@ class Runner:
         for p in self.sweep.parameters:
             row[p.column] = params.get(p.name)
         record = result["record"] or {}
+        for k in METRIC_COLUMNS:                 # always present (null for failed designs)
+            row[k] = record.get(k)
         for k, v in record.items():
             if k not in row:
                 row[k] = v
@@ -393,10 +422,15 @@ class Runner:
         interrupted and retried never writes a part twice."""
         b = self.buffer
         wrote = bool(b["trials"] or b["designs"])
+        if wrote and self.flush_name is None:
+            # One name for the flush's parts; the trials part (written last) commits it.
+            self.flush_name = self.store.new_part_name()
         for kind in ("designs", "layers", "trials"):
             if b[kind]:
-                self.store.write_rows(kind, b[kind], self.param_types if kind == "designs" else None)
+                self.store.write_rows(kind, b[kind], self.param_types if kind == "designs" else None,
+                                      name=self.flush_name)
                 b[kind] = []
+        self.flush_name = None
         if wrote and self.boundary_state is not None:
             from .store import STATE_FILE, atomic_write_bytes
             atomic_write_bytes(self.out / STATE_FILE, self.boundary_state, self.store.staging)
@@ -539,7 +573,29 @@ class Runner:
         return SweepSummary(self.sweep.name, self.out, done, counts, dict(self.best),
                             self.evaluated, self.cached_hits, elapsed, stopped,
                             getattr(executor, "name", type(executor).__name__),
-                            getattr(executor, "cpus", 1))
+                            getattr(executor, "cpus", 1), self._front(),
+                            {o.column: o.direction for o in self.sweep.objectives})
+
+    def _front(self) -> list[dict]:
+        """The Pareto front of the sweep's objectives over the feasible designs."""
+        import numpy as np
+        from .pareto import is_nondominated
+        rows = [r for r in self.cache.values() if r.get("status") == "ok"]
+        if not rows:
+            return []
+        objs = self.sweep.objectives
+        points = np.array([[r.get(o.column) if _finite(r.get(o.column)) else np.nan
+                            for o in objs] for r in rows], dtype=float)
+        mask = is_nondominated(points, [o.direction == "maximize" for o in objs])
+        front = [{"design_id": r["design_id"], "trial": r.get("trial"),
+                  **{o.column: r.get(o.column) for o in objs},
+                  "params": {p.name: r.get(p.column) for p in self.sweep.parameters
+                             if r.get(p.column) is not None}}
+                 for r, keep in zip(rows, mask) if keep]
+        first = objs[0]
+        front.sort(key=lambda r: (r[first.column] if first.direction == "minimize"
+                                  else -r[first.column], r["trial"] or 0))
+        return front
 
 
 def _finite(v: Any) -> bool:

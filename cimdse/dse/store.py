@@ -14,6 +14,17 @@ Every part is written to ``_staging/.<name>.tmp``, fsynced, then renamed
 into place with ``os.replace``: readers see a complete file or nothing, and
 a part is never rewritten. Schemas are unified across parts when reading
 (columns that appear in later parts are kept; missing ones read as null).
+
+Plain Parquet readers (``pandas.read_parquet(DIR / "designs")``) take the
+schema of the first file in name order, so each of ``designs/`` and
+``layers/`` also holds a zero-row ``part-00000000000000000000-schema.parquet``
+carrying the union schema of all parts; it is atomically replaced whenever a
+new column appears (the only file ever replaced, and it holds no rows).
+
+A runner flush writes the parts of one batch under one name (designs,
+layers, then trials). The trials part is the commit record: on resume,
+designs/layers parts without a trials part of the same name (a crash in the
+middle of a flush) are rolled back by :meth:`ResultStore.rollback_uncommitted`.
 """
 
 from __future__ import annotations
@@ -37,11 +48,17 @@ KINDS = ("designs", "layers", "trials")
 STATE_FILE = "study.pkl"
 SWEEP_FILE = "sweep.yaml"
 STAGING = "_staging"
+SCHEMA_PART = "part-" + "0" * 20 + "-schema.parquet"
+
+#: Metric columns every design row has (null when the design failed), in contract order.
+METRIC_COLUMNS = ("energy_pj", "macs", "energy_per_mac_fj", "cycles", "latency_s", "tops",
+                  "tops_per_w", "area_mm2", "tops_per_mm2", "utilization")
 
 #: Declared types of the fixed design columns; metrics default to float64.
 DESIGN_TYPES: dict[str, pa.DataType] = {
     "design_id": pa.string(), "trial": pa.int64(), "status": pa.string(), "error": pa.string(),
     "eval_s": pa.float64(), "worker": pa.string(), "started_at": pa.timestamp("us", tz="UTC"),
+    **{m: pa.float64() for m in METRIC_COLUMNS},
 }
 LAYER_TYPES: dict[str, pa.DataType] = {
     "design_id": pa.string(), "workload": pa.string(), "layer_index": pa.int64(),
@@ -84,10 +101,20 @@ def _convert(value: Any, typ: pa.DataType) -> Any:
     return value
 
 
-def to_table(rows: list[dict], types: dict[str, pa.DataType] | None = None) -> pa.Table:
-    """Rows -> Arrow table with declared types where given, else
-    numbers as float64, bools as bool, datetimes as UTC timestamps, the rest as text."""
-    types = types or {}
+def to_table(rows: list[dict], types: dict[str, pa.DataType] | None = None,
+             hints: dict[str, pa.DataType] | None = None) -> pa.Table:
+    """Rows -> Arrow table with declared ``types`` where given, else the ``hints``
+    type when the values convert to it, else numbers as float64, bools as bool,
+    datetimes as UTC timestamps, the rest as text."""
+    types = dict(types or {})
+    for col, typ in (hints or {}).items():
+        if col not in types:
+            values = [row.get(col) for row in rows]
+            try:
+                pa.array([_convert(v, typ) for v in values], type=typ)
+                types[col] = typ
+            except (TypeError, ValueError, OverflowError, pa.ArrowException):
+                pass
     columns: list[str] = []
     seen: set[str] = set()
     for row in rows:
@@ -140,6 +167,7 @@ class ResultStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.staging = self.root / STAGING
+        self._schemas: dict[str, pa.Schema] = {}     # kind -> union schema written so far
 
     # ------------------------------------------------------------- writing
     def create(self) -> None:
@@ -151,15 +179,13 @@ class ResultStore:
         return any((self.root / kind).is_dir() and any((self.root / kind).glob("part-*.parquet"))
                    for kind in KINDS) or (self.root / STATE_FILE).exists()
 
-    def write_part(self, kind: str, table: pa.Table) -> Path | None:
-        """Write one immutable part atomically; returns its path (None if empty)."""
-        if kind not in KINDS:
-            raise ValueError(f"unknown part kind {kind!r}")
-        if table.num_rows == 0:
-            return None
-        self.create()
-        name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
-        tmp = self.staging / f".{kind}-{name}.tmp"
+    @staticmethod
+    def new_part_name() -> str:
+        """A fresh part file name (time-ordered)."""
+        return f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
+
+    def _write_file(self, kind: str, name: str, table: pa.Table) -> Path:
+        tmp = self.staging / f".{kind}-{name}.{uuid.uuid4().hex[:8]}.tmp"
         pq.write_table(table, tmp, compression="zstd")
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
@@ -168,11 +194,79 @@ class ResultStore:
         _fsync_dir(target.parent)
         return target
 
-    def write_rows(self, kind: str, rows: list[dict], types: dict[str, pa.DataType] | None = None):
+    def write_part(self, kind: str, table: pa.Table, name: str | None = None) -> Path | None:
+        """Write one immutable part atomically; returns its path (None if empty).
+        ``name``: the part's file name (default: a fresh one); a runner flush gives
+        its designs, layers and trials parts the same name."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown part kind {kind!r}")
+        if table.num_rows == 0:
+            return None
+        self.create()
+        target = self._write_file(kind, name or self.new_part_name(), table)
+        if kind != "trials":
+            self._widen_schema(kind, table.schema)
+        return target
+
+    def known_schema(self, kind: str) -> pa.Schema | None:
+        """Union schema of the parts of ``kind`` written so far (None if none)."""
+        if kind not in self._schemas:
+            files = self.parts(kind, include_schema=True)
+            if not files:
+                return None
+            self._schemas[kind] = pa.unify_schemas([pq.read_schema(f) for f in files],
+                                                   promote_options="permissive")
+        return self._schemas[kind]
+
+    def _widen_schema(self, kind: str, schema: pa.Schema) -> None:
+        """Keep the zero-row schema part of ``kind`` equal to the union schema."""
+        schema = schema.remove_metadata()
+        known = self.known_schema(kind)
+        try:
+            union = schema if known is None else pa.unify_schemas([known, schema],
+                                                                  promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+            log.warning("%s: a column changed type (%s); plain Parquet readers may fail "
+                        "on %s/", self.root, err, kind)
+            return
+        current = self.root / kind / SCHEMA_PART
+        if known is not None and union.equals(known) and current.exists():
+            return
+        self._write_file(kind, SCHEMA_PART, union.empty_table())
+        self._schemas[kind] = union
+
+    def write_rows(self, kind: str, rows: list[dict], types: dict[str, pa.DataType] | None = None,
+                   name: str | None = None):
+        """Rows -> one part. Column types: the kind's fixed types, then ``types``, then
+        the types already in the store (so parts agree), else inferred."""
         if not rows:
             return None
         base = {"designs": DESIGN_TYPES, "layers": LAYER_TYPES, "trials": TRIAL_TYPES}[kind]
-        return self.write_part(kind, to_table(rows, {**base, **(types or {})}))
+        known = self.known_schema(kind) if kind != "trials" else None
+        seen = {f.name: f.type for f in known} if known is not None else {}
+        return self.write_part(kind, to_table(rows, {**base, **(types or {})}, seen), name)
+
+    def rollback_uncommitted(self) -> list[Path]:
+        """Remove designs/layers parts of a flush that never wrote its trials part
+        (the process died in the middle of a flush); returns what was removed.
+
+        A part is uncommitted when no trials part has its name and it is newer than
+        the newest trials part (directories written before flushes shared one name
+        have their designs part just before its trials part, so only the parts
+        after the last trials part -- the interrupted flush -- qualify there too).
+        """
+        committed = {p.name for p in self.parts("trials")}
+        newest = max(committed, default="")
+        removed = []
+        for kind in ("designs", "layers"):
+            for part in self.parts(kind):
+                if part.name not in committed and part.name > newest:
+                    log.warning("rolling back %s (its flush did not complete)", part)
+                    part.unlink()
+                    removed.append(part)
+        if removed:
+            self._schemas.clear()
+        return removed
 
     def write_sweep_copy(self, text: str) -> None:
         self.create()
@@ -199,13 +293,18 @@ class ResultStore:
                 tmp.unlink(missing_ok=True)
 
     # ------------------------------------------------------------- reading
-    def parts(self, kind: str) -> list[Path]:
+    def parts(self, kind: str, include_schema: bool = False) -> list[Path]:
+        """The data parts of ``kind`` in name (= time) order; with ``include_schema``
+        also the zero-row schema part."""
         d = self.root / kind
-        return sorted(d.glob("part-*.parquet")) if d.is_dir() else []
+        if not d.is_dir():
+            return []
+        return sorted(p for p in d.glob("part-*.parquet")
+                      if include_schema or p.name != SCHEMA_PART)
 
     def read_table(self, kind: str, columns: Iterable[str] | None = None) -> pa.Table | None:
         """All parts of ``kind`` as one table with the unified schema, or None."""
-        files = self.parts(kind)
+        files = self.parts(kind, include_schema=True)   # the schema part fixes column order
         if not files:
             return None
         schemas = [pq.read_schema(f) for f in files]
@@ -233,9 +332,15 @@ class ResultStore:
         return df
 
 
-def read_results(root: str | Path, columns: Iterable[str] | None = None):
-    """The designs of a sweep directory as a pandas DataFrame (one row per design)."""
-    return ResultStore(root).read_frame("designs", columns)
+def read_results(root: str | Path, columns: Iterable[str] | None = None, *,
+                 layers: bool = False):
+    """The results of a sweep directory as a pandas DataFrame, sorted by trial.
+
+    One row per design; with ``layers=True`` the per-layer table instead (one row
+    per design x workload layer, joined to the designs by ``design_id``).
+    ``columns`` selects columns (unknown names are skipped).
+    """
+    return ResultStore(root).read_frame("layers" if layers else "designs", columns)
 
 
 def read_layers(root: str | Path, columns: Iterable[str] | None = None):

@@ -24,3 +24,15 @@ seed: 3
 budget: {trials: 12}
 execution: {batch: 4, chunk: 2, flush_seconds: 0}
 """
+
+
+def slow_point(spec_path, overrides, workload, seed):
+    """The fake evaluator at ~20 ms per design (for ``--evaluator dse_helpers:slow_point``
+    in a subprocess that has tests/dse on PYTHONPATH)."""
+    from cimdse.dse.fake import fake_evaluate_point
+    return fake_evaluate_point(spec_path, overrides, workload, seed, cost_s=0.02)
+
+
+def fast_point(spec_path, overrides, workload, seed):
+    from cimdse.dse.fake import fake_evaluate_point
+    return fake_evaluate_point(spec_path, overrides, workload, seed)

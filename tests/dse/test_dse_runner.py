@@ -50,6 +50,8 @@ def test_end_to_end_on_ray(ray_local, write_sweep, tmp_path):
         assert col in designs.columns, col
     assert set(designs["status"]) <= {"ok", "infeasible"}
     assert designs["worker"].str.contains(":").all()
+    node = ray_local.get_runtime_context().get_node_id()
+    assert (designs["worker"].str.rpartition("@")[2] == node).all()    # host:pid@node_id
     layers = read_layers(out)
     assert len(layers) == len(designs) and set(layers["design_id"]) == set(designs["design_id"])
     assert (out / "sweep.yaml").read_text().startswith("name: t")
@@ -374,3 +376,27 @@ def test_resume_with_another_sampler_reseeds(write_sweep, tmp_path):
                   resume=True, trials=16)
     assert s.trials == 16
     _check_consistent(tmp_path / "out", 16)
+
+
+def test_local_ray_workers_run_at_normal_priority(monkeypatch):
+    """Ray starts workers at nice 15; the local Ray of a sweep asks for 0 (unless
+    RAY_worker_niceness is set), so designs evaluate as fast as cimdse.evaluate."""
+    import ray
+    from cimdse.dse.executors import RayExecutor
+    seen = {}
+
+    def fake_init(**kwargs):
+        seen.update(kwargs)
+        raise RuntimeError("stop here")
+    monkeypatch.delenv("RAY_worker_niceness", raising=False)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", fake_init)
+    with pytest.raises(RuntimeError, match="stop here"):
+        RayExecutor("spec.yaml", [], num_cpus=1)
+    assert seen["address"] == "local" and seen["_system_config"] == {"worker_niceness": 0}
+    seen.clear()
+    monkeypatch.setenv("RAY_worker_niceness", "10")
+    with pytest.raises(RuntimeError, match="stop here"):
+        RayExecutor("spec.yaml", [], num_cpus=1)
+    assert "_system_config" not in seen

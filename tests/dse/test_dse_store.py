@@ -83,3 +83,46 @@ def test_state_and_sweep_copy(tmp_path):
 
 def test_empty_directory_reads_empty_frame(tmp_path):
     assert read_results(tmp_path).empty
+
+
+def test_plain_pandas_sees_columns_that_appear_later(tmp_path):
+    import pandas as pd
+    store = ResultStore(tmp_path)
+    # first part: a failed design only (no e.* column, metrics null)
+    store.write_rows("designs", [{"design_id": "a", "trial": 0, "status": "error",
+                                  "error": "boom", "energy_pj": None}])
+    store.write_rows("designs", [{"design_id": "b", "trial": 1, "status": "ok", "error": None,
+                                  "energy_pj": 2.0, "e.adc": 1.5}])
+    store.write_rows("designs", [{"design_id": "c", "trial": 2, "status": "ok", "error": None,
+                                  "energy_pj": 3.0, "e.adc": 2.5, "e.cell": 0.5}])
+    df = pd.read_parquet(tmp_path / "designs").sort_values("trial")
+    assert list(df["design_id"]) == ["a", "b", "c"]
+    assert df["e.cell"].isna().tolist() == [True, True, False]
+    assert df["e.adc"].tolist()[1:] == [1.5, 2.5]
+    assert str(df["energy_pj"].dtype) == "float64"
+    assert list(read_results(tmp_path).columns) == list(df.columns)
+
+
+def test_rollback_of_a_flush_that_died_before_its_trials_part(tmp_path):
+    store = ResultStore(tmp_path)
+    name = store.new_part_name()
+    store.write_rows("designs", [{"design_id": "a", "trial": 0, "status": "ok"}], name=name)
+    store.write_rows("trials", [{"trial": 0, "design_id": "a", "state": "COMPLETE"}], name=name)
+    dead = store.new_part_name()            # designs + layers written, then kill -9
+    store.write_rows("designs", [{"design_id": "b", "trial": 1, "status": "ok"}], name=dead)
+    store.write_rows("layers", [{"design_id": "b", "layer_index": 0}], name=dead)
+    removed = store.rollback_uncommitted()
+    assert sorted(p.name for p in removed) == [dead, dead]
+    assert list(read_results(tmp_path)["design_id"]) == ["a"]
+    assert read_results(tmp_path, layers=True).empty
+
+
+def test_rollback_keeps_parts_of_directories_with_separately_named_parts(tmp_path):
+    store = ResultStore(tmp_path)       # older layout: each part had its own name
+    for i in range(2):
+        store.write_rows("designs", [{"design_id": f"d{i}", "trial": i, "status": "ok"}])
+        store.write_rows("trials", [{"trial": i, "design_id": f"d{i}", "state": "COMPLETE"}])
+    store.write_rows("designs", [{"design_id": "d2", "trial": 2, "status": "ok"}])   # then died
+    removed = store.rollback_uncommitted()
+    assert len(removed) == 1
+    assert list(read_results(tmp_path)["design_id"]) == ["d0", "d1"]
