@@ -17,9 +17,10 @@ __all__ = ["load", "evaluate", "read_results", "Design", "NetworkResult", "SpecE
            "CimdseError", "__version__"]
 
 
-def read_results(directory):
-    """The designs of a sweep's results directory as a pandas DataFrame."""
+def read_results(directory, columns=None, *, layers=False):
+    """A sweep's results as a pandas DataFrame: one row per design, or one
+    per design x layer with ``layers=True``; ``columns`` selects columns."""
     from .dse.store import read_results as _read  # pyarrow only when asked for
-    return _read(directory)
+    return _read(directory, columns, layers=layers)
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
