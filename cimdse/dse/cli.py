@@ -5,8 +5,7 @@ The main CLI wires them with::
     add_sweep_parser(subparsers)    # -> run_sweep_command(args) -> exit code
     add_pareto_parser(subparsers)   # -> run_pareto_command(args) -> exit code
 
-Each parser also gets ``func`` as a default, and ``python -m cimdse.dse.cli``
-runs both commands standalone.
+Each parser also gets ``func`` as a default.
 """
 
 from __future__ import annotations
@@ -165,27 +164,3 @@ def run_pareto_command(args: argparse.Namespace) -> int:
         except PlotUnavailable as err:
             print(f"plot skipped: {err}", file=sys.stderr)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Standalone entry: ``python -m cimdse.dse.cli sweep|pareto ...``."""
-    parser = argparse.ArgumentParser(prog="cimdse")
-    parser.add_argument("-v", "--verbose", action="count", default=0)
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_sweep_parser(sub)
-    add_pareto_parser(sub)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
-                        format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return args.func(args)
-    except CimdseError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

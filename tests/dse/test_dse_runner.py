@@ -230,7 +230,7 @@ def test_wall_time_budget(write_sweep, tmp_path):
 
 
 def test_cli_pareto_and_sweep(write_sweep, tmp_path, capsys):
-    from cimdse.dse.cli import main
+    from cimdse.cli import main
     out = tmp_path / "out"
     run_sweep(write_sweep(BASIC), out, executor="serial", evaluate_point=fake_evaluate_point)
     assert main(["pareto", str(out)]) == 0
