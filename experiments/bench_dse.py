@@ -1,7 +1,7 @@
 """DSE benchmarks: Pareto sorting speed, and designs/s of the whole sweep pipeline
 (Optuna ask/tell + Ray tasks + Parquet) on whole-network evaluations.
 
-    python experiments/bench_dse.py [--network resnet18] [--designs 12] [--fake]
+    python experiments/bench_dse.py [--network resnet18] [--designs 24] [--fake]
 
 1. Pareto: ``is_nondominated`` on 10^5 random / correlated / trade-off points with 2
    and 3 objectives (the trade-off sets put every point on the front).
@@ -249,7 +249,7 @@ def bench_fake(workdir: Path, trials: int = 2000) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--network", default="resnet18", help="built-in network, evaluated whole")
-    ap.add_argument("--designs", type=int, default=12, help="designs per pipeline run")
+    ap.add_argument("--designs", type=int, default=24, help="designs per pipeline run")
     ap.add_argument("--repeats", type=int, default=3,
                     help="sweeps per worker count (the fastest counts: the machine is shared)")
     ap.add_argument("--fake", action="store_true", help="also the fake-evaluator throughput")
