@@ -21,7 +21,7 @@ def switching_energy(pmf: np.ndarray, capacitance: float, voltage: float,
                      supply: float | None = None, zero_between_values: bool = False) -> float:
     """Expected energy (J) drawn from the supply when a capacitor moves
     between two independent values of a distribution (the CiMLoop artifact (mit-emze/cimloop)
-    Sec. 2.10, CiMLoop ``Capacitor.switch``).
+   , CiMLoop ``Capacitor.switch``).
 
     Levels v_k = k/(K-1) ``voltage``; only rising transitions draw charge:
     E = sum_{v0 <= v1} p0 p1 C (v1 - v0) Vs; with ``zero_between_values`` the

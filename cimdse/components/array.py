@@ -357,7 +357,7 @@ _DRIVER = _CELL_GEOMETRY + (
 
 class _Driver(_CellGeometry):
     """NeuroSim-style driver: E_on(c) = E_on,lo + (E_on,hi - E_on,lo) c,
-    E_off(c) likewise, E_read = E_off + (E_on - E_off) x' (Sec. 2.10).
+    E_off(c) likewise, E_read = E_off + (E_on - E_off) x'.
 
     Surrogate (ours): E_on,lo = (1 + k_drv) C_line V^2 with the line
     capacitance C_line = n_cells (0.2 fF/um x cell pitch + 1 fF/um x access
@@ -410,7 +410,7 @@ class RowDriver(_Driver):
 
     name = "row_driver"
     source = ("NeuroSim V1.3 E_on/E_off interpolation in x-bar and c-bar (the CiMLoop artifact (mit-emze/cimloop) "
-              "Sec. 2.10; Peng et al., IEDM 2019) with a closed-form C V^2 surrogate (ours)")
+              "; Peng et al., IEDM 2019) with a closed-form C V^2 surrogate (ours)")
     attributes = (Attribute("cols", "-", "cells on the driven row", 128, int),) + _DRIVER
     example = {"cols": 128}
     positive = _Driver.positive + ("cols",)

@@ -47,7 +47,7 @@ def adc_survey_energy_pj(resolution: float, technology_nm: float, throughput: fl
 
 def adc_survey_area_um2(energy_pj: float, technology_nm: float, throughput: float,
                         n_adcs: int = 1) -> float:
-    """Area (um^2) of ONE ADC from the same regression (Sec. 2.10)."""
+    """Area (um^2) of ONE ADC from the same regression."""
     f = throughput / n_adcs
     return math.exp(1.34619 + 0.99328 * math.log(technology_nm) + 0.18072 * math.log(f)
                     + 0.29912 * math.log(energy_pj))
@@ -69,7 +69,7 @@ class ADC(BuiltinModel):
 
     ``read`` = one conversion; area = per-ADC area x ``n_adcs`` (the
     instance is the bank that shares ``throughput``); leak 0.
-    Check (Sec. 2.10): 8 b, 65 nm, 256 ADCs at 1.896e8 S/s total -> 6.49 pJ,
+    Check: 8 b, 65 nm, 256 ADCs at 1.896e8 S/s total -> 6.49 pJ,
     1.251 mm^2.
     """
 
@@ -397,6 +397,16 @@ class _Temporal(BuiltinModel):
     def _line_pj(self) -> float:
         return self.attrs["load_capacitance"] * self.attrs["voltage"] ** 2 * 1e12
 
+    def _energy(self, action, stats):
+        if action != "read":
+            return 0.0
+        pmf, codes = self._codes(stats)
+        return self._conversion_pj(pmf, codes)
+
+    def _conversion_pj(self, pmf, codes) -> float:
+        """Mean energy (pJ) of one conversion over the code PMF."""
+        raise NotImplementedError
+
     def _area(self):
         # N-bit counter + comparator + driver: ~ 8 NAND2 equivalents per bit
         # (Nangate 45 nm NAND2_X1 = 0.798 um^2), scaled to the node.
@@ -412,14 +422,11 @@ class DacPWM(_Temporal):
     """
 
     name = "dac_pwm"
-    source = "first-order CV^2 + per-step counter model (ours); CiMLoop temporal DAC (Sec. 4.5)"
+    source = "first-order CV^2 + per-step counter model (ours); CiMLoop temporal DAC"
     attributes = _TEMPORAL
     example = {"resolution": 4}
 
-    def _energy(self, action, stats):
-        if action != "read":
-            return 0.0
-        pmf, codes = self._codes(stats)
+    def _conversion_pj(self, pmf, codes) -> float:
         return float(1 - pmf[0]) * self._line_pj() + float(pmf @ codes) * self._step_pj()
 
 
@@ -428,16 +435,13 @@ class DacPulseCount(_Temporal):
     """Pulse-count (spiking) DAC: `code` unit pulses per conversion.
 
     E = E[code] (C_load V^2 + e_step): each pulse charges the line once,
-    as in CiMLoop's spiking row drivers x' = x-bar (2^N - 1) (Sec. 2.10).
+    as in CiMLoop's spiking row drivers x' = x-bar (2^N - 1).
     """
 
     name = "dac_pulse_count"
-    source = "first-order CV^2 per pulse (ours); CiMLoop temporal_spiking drivers (Sec. 2.10)"
+    source = "first-order CV^2 per pulse (ours); CiMLoop temporal_spiking drivers"
     attributes = _TEMPORAL
     example = {"resolution": 4}
 
-    def _energy(self, action, stats):
-        if action != "read":
-            return 0.0
-        pmf, codes = self._codes(stats)
+    def _conversion_pj(self, pmf, codes) -> float:
         return float(pmf @ codes) * (self._line_pj() + self._step_pj())

@@ -8,7 +8,7 @@ the ``leak`` action, pJ per cycle per instance). Tables are mapping-
 invariant: build one per (design, layer statistics) and reuse it for every
 mapping.
 
-Statistics (CiMLoop's Algorithm 1, cimloop-spec.md Sec. 4.1)
+Statistics (CiMLoop's Algorithm 1, the CiMLoop artifact (mit-emze/cimloop))
 --------------------------------------------------------------
 :func:`layer_stats` turns a layer's Inputs / Weights / Outputs histograms
 (:meth:`~cimdse.workload.Layer.resolved_distributions`; defaults for
@@ -108,9 +108,9 @@ ENCODING_VARIABLES = ("INPUT_ENCODING", "WEIGHT_ENCODING", "OUTPUT_ENCODING", "I
                       "WEIGHT_BITS", "OUTPUT_BITS", "INPUT_BITS_PER_SLICE", "DAC_BITS",
                       "WEIGHT_BITS_PER_SLICE", "BITS_PER_CELL", "VALUE_RESAMPLE",
                       "INPUT_POSITION")
-# CiMLoop's default encoding function, offset_encode_if_signed_hist (cimloop-spec.md Sec. 4.2).
+# CiMLoop's default encoding function, offset_encode_if_signed_hist (the CiMLoop artifact (mit-emze/cimloop)).
 DEFAULT_ENCODING = "offset_if_signed"
-# CiMLoop's default operand width, 8 bits (cimloop-spec.md Sec. 4.4 / 2.8).
+# CiMLoop's default operand width, 8 bits (the CiMLoop artifact (mit-emze/cimloop)).
 DEFAULT_BITS = 8
 
 #: Component classes whose ``rows`` attribute means "rows summed on one
@@ -181,7 +181,7 @@ def slice_stats(enc: EncodedHistogram, bits: int, bits_per_slice: int
     Each is the view of a converter or cell handling that slice only: one
     slice of the slice's width whose ``full_scale`` is the full slice's
     (a narrow remainder slice only populates low codes) and whose mean is the
-    operand's normalised per-slice mean (cimloop-spec.md Sec. 4.3).
+    operand's normalised per-slice mean (the CiMLoop artifact (mit-emze/cimloop)).
     """
     whole = stats_from_encoded(enc, bits, bits_per_slice)
     if whole.n_slices == 1:

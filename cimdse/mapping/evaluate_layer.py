@@ -171,7 +171,7 @@ class NetworkResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """The CLI's ``--json`` object (see ARCHITECTURE.md)."""
+        """The CLI's ``--json`` object (the contract in the README)."""
         return {"design": self.design, "workload": self.workload,
                 "energy_pj": self.energy_pj, "macs": self.macs,
                 "energy_per_mac_fj": self.energy_per_mac_fj, "cycles": self.cycles,

@@ -1,5 +1,5 @@
 """Encodings, slicing and ValueStats against CiMLoop's derived values
-(the CiMLoop artifact (mit-emze/cimloop) table, Sec. 4.2 worked examples) and hand cases."""
+(the CiMLoop artifact (mit-emze/cimloop) table worked examples) and hand cases."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ H = lambda probs: Histogram(tuple(probs))  # noqa: E731
 WAN = [5, 5, 6, 6, 7, 7, 8, 8, 8, 7, 7, 6, 6, 5, 5]
 
 # Default (iso) histograms of each macro (variables_iso.yaml at CiMLoop HEAD),
-# encoding, encoded bits, bits per slice -> AVERAGE_*_VALUE of the Sec. 2.8 table.
+# encoding, encoded bits, bits per slice -> AVERAGE_*_VALUE of the table.
 SECTION_2_8 = [
     ("basic_analog in", [0, 0, 0, 3, 2, 1, 0], "offset", 8, 8, 8, 1, 0.527669),
     ("basic_analog w", [1] * 15, "offset", 8, 8, 8, 1, 0.466667),
@@ -55,7 +55,7 @@ def test_section_2_8_average_values(label, hist, enc, bits, bps, exp_bps, exp_sl
 SIGNED = [1, 2, 3, 4, 3, 2, 1]
 UNSIGNED = [0, 0, 0, 3, 2, 1, 0]
 
-# Sec. 4.2 worked examples: hist, encoding, avg 8b slice, avg 1b slices, P(bit=1) (8 bits).
+# worked examples: hist, encoding, avg 8b slice, avg 1b slices, P(bit=1) (8 bits).
 SECTION_4_2 = [
     (SIGNED, "offset", 0.4322, 0.4583, [.375, .5, .5, .458, .458, .458, .458, .458]),
     (SIGNED, "magnitude", 0.4218, 0.4375, [.375, .5, .438]),
@@ -130,7 +130,7 @@ def test_slicing_widths_and_partial_slice_quirk():
     assert slice_widths(8, 3) == [3, 3, 2]
     assert n_slices(8, 3) == 3 and n_slices(7, 1) == 7 and n_slices(8, 16) == 1
     stats = value_stats(H([1] * 15), "offset", 8, 3)
-    # Sec. 4.3: uniform histogram -> [0.467, 0.467, 0.200] (2-bit slice normalised by 7)
+    #: uniform histogram -> [0.467, 0.467, 0.200] (2-bit slice normalised by 7)
     assert stats.per_slice_mean == pytest.approx([7 / 15, 7 / 15, 0.2], abs=1e-3)
     full = value_stats(H([1] * 15), "offset", 8, 3, partial_slices_use_full_range=True)
     assert full.per_slice_mean[2] == pytest.approx(0.2 * 7 / 3, abs=1e-3)
@@ -156,7 +156,7 @@ def test_value_exact_mode_uses_integer_bits():
     assert exact.slice_pmf == pytest.approx(direct.slice_pmf)
     # value-level: mean offset code = E[v] + 2**7 - 1 on the 8-bit grid
     assert exact.mean_slice_value == pytest.approx((rebin(hist, 8).mean + 127) / 255)
-    # CiMLoop's bit-level padding (101 + five 2/3 bits) differs -- the Sec. 9.4 quirk
+    # CiMLoop's bit-level padding (101 + five 2/3 bits) differs -- the quirk
     assert value_stats(hist, "offset", 8, 8).mean_slice_value == pytest.approx(
         (0b10100000 + 31 * 2 / 3) / 255)
     with pytest.raises(EncodingError):

@@ -1,4 +1,4 @@
-"""Hand-computed counts and the reuse semantics of cimloop-spec.md §10."""
+"""Hand-computed counts and the reuse semantics of the CiMLoop artifact (mit-emze/cimloop)."""
 
 import math
 

@@ -24,6 +24,25 @@ def _order(*outer_first):
     return tuple(rest) + tuple(DIM_INDEX[d] for d in outer_first)
 
 
+def _analyze(arch, problem, temporal: dict, spatial: dict):
+    """Analyze the map.txt mapping: ``temporal`` = component -> (dim, factor,
+    ... outermost first), ``spatial`` = the PE fanout's factors."""
+    per_slot = {_slot(arch, "PE", "spatial"): spatial}
+    orders = [tuple(range(len(DIMS)))] * len(arch.slots)
+    for name, spec in temporal.items():
+        s = _slot(arch, name, "temporal")
+        per_slot[s] = dict(zip(spec[::2], spec[1::2]))
+        orders[s] = _order(*spec[::2])
+    return analyze(arch, problem, _mapping(arch, per_slot, orders))
+
+
+def _check(counts, expected_per_pe: dict, instances: int, expected: dict) -> None:
+    for key, value in expected_per_pe.items():
+        assert counts[key] == value * instances, key
+    for key, value in expected.items():
+        assert counts[key] == value, key
+
+
 def test_simple_weight_stationary_matches_timeloop():
     design = make_design([
         node("DRAM", keep=ALL), node("shared_glb", keep=ALL),
@@ -35,13 +54,7 @@ def test_simple_weight_stationary_matches_timeloop():
     problem = Problem.from_dims(dict(C=3, M=32, P=112, Q=112, R=3, S=3), stride=2)
     loops = {"DRAM": ("Q", 14), "shared_glb": ("S", 3, "P", 2, "M", 8),
              "pe_spad": ("R", 3, "Q", 2, "P", 2), "weight_reg": ("P", 28, "Q", 4)}
-    per_slot = {_slot(arch, "PE", "spatial"): {"M": 4, "C": 3}}
-    orders = [tuple(range(len(DIMS)))] * len(arch.slots)
-    for name, spec in loops.items():
-        s = _slot(arch, name, "temporal")
-        per_slot[s] = dict(zip(spec[::2], spec[1::2]))
-        orders[s] = _order(*spec[::2])
-    res = analyze(arch, problem, _mapping(arch, per_slot, orders))
+    res = _analyze(arch, problem, loops, {"M": 4, "C": 3})
     c, inst = res.tensor_counts, 12  # 12 utilized PEs
     expected_per_pe = {  # stats.txt, "(per-instance)"
         ("weight_reg", "Weights", "read"): 903168, ("weight_reg", "Weights", "write"): 2016,
@@ -52,8 +65,6 @@ def test_simple_weight_stationary_matches_timeloop():
         ("output_activation_reg", "Outputs", "read"): 802816,
         ("output_activation_reg", "Outputs", "write"): 802816,
     }
-    for key, value in expected_per_pe.items():
-        assert c[key] == value * inst, key
     expected = {
         ("shared_glb", "Weights", "read"): 24192, ("shared_glb", "Weights", "write"): 864,
         ("shared_glb", "Inputs", "read"): 2709504, ("shared_glb", "Inputs", "write"): 151875,
@@ -63,8 +74,7 @@ def test_simple_weight_stationary_matches_timeloop():
         ("DRAM", "Weights", "read"): 864, ("DRAM", "Inputs", "read"): 151875,
         ("DRAM", "Outputs", "update"): 401408, ("DRAM", "Outputs", "read"): 0,
     }
-    for key, value in expected.items():
-        assert c[key] == value, key
+    _check(c, expected_per_pe, inst, expected)
     assert res.counts[("mac", "compute")] == 10838016
     # "Utilized capacity" in stats.txt
     assert res.tiles[("shared_glb", "Inputs")] == 11475
@@ -86,13 +96,7 @@ def test_simple_output_stationary_matches_timeloop():
     problem = Problem.from_dims(dict(C=3, M=32, P=112, Q=112, R=3, S=3), stride=2)
     loops = {"DRAM": ("P", 7), "shared_glb": ("P", 16, "Q", 7, "M", 2),
              "pe_spad": ("C", 3, "Q", 4, "S", 3, "R", 3), "weight_reg": ("Q", 4)}
-    per_slot = {_slot(arch, "PE", "spatial"): {"M": 16}}
-    orders = [tuple(range(len(DIMS)))] * len(arch.slots)
-    for name, spec in loops.items():
-        s = _slot(arch, name, "temporal")
-        per_slot[s] = dict(zip(spec[::2], spec[1::2]))
-        orders[s] = _order(*spec[::2])
-    res = analyze(arch, problem, _mapping(arch, per_slot, orders))
+    res = _analyze(arch, problem, loops, {"M": 16})
     c, inst = res.tensor_counts, 16
     expected_per_pe = {
         ("weight_reg", "Weights", "read"): 677376, ("weight_reg", "Weights", "write"): 169344,
@@ -104,14 +108,11 @@ def test_simple_output_stationary_matches_timeloop():
         ("output_activation_reg", "Outputs", "read"): 652288,
         ("output_activation_reg", "Outputs", "write"): 652288,
     }
-    for key, value in expected_per_pe.items():
-        assert c[key] == value * inst, key
     expected = {
         ("shared_glb", "Weights", "read"): 2709504, ("shared_glb", "Weights", "write"): 864,
         ("shared_glb", "Inputs", "read"): 677376, ("shared_glb", "Inputs", "write"): 151875,
         ("DRAM", "Weights", "read"): 864,
     }
-    for key, value in expected.items():
-        assert c[key] == value, key
+    _check(c, expected_per_pe, inst, expected)
     assert res.tiles[("shared_glb", "Inputs")] == 22275  # "Utilized capacity"
     assert res.cycles == 677376

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import textwrap
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -15,11 +14,10 @@ import cimdse
 from cimdse.cli import main
 from cimdse.components.converters import adc_survey_energy_pj, ladder_code_energies
 from cimdse.mapping import SearchSettings
-from cimdse.mapping.actions import EncodingConvention, component_model, layer_stats
+from cimdse.mapping.actions import EncodingConvention, component_model
 from cimdse.reference import accuracy, from_arrays, synthesize, value_level_energies
-from cimdse.workload import Histogram
 
-from .test_statistics_table import IN_PMF, TINY, W_PMF
+from .test_statistics_table import IN_PMF, tiny_design_and_stats
 
 REPO = Path(__file__).resolve().parents[2]
 FIG5 = REPO / "configs" / "examples" / "fig5_macro.yaml"
@@ -30,13 +28,7 @@ FAST = SearchSettings(algorithm="random", max_evaluations=2000, min_evaluations=
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    path = tmp_path_factory.mktemp("tiny") / "tiny.yaml"
-    path.write_text(textwrap.dedent(TINY))
-    design = cimdse.load(path)
-    dists = {"Inputs": Histogram(tuple(IN_PMF)), "Weights": Histogram(tuple(W_PMF)),
-             "Outputs": Histogram(tuple(W_PMF))}
-    conv = EncodingConvention.from_design(design)
-    return design, conv, layer_stats(conv, None, distributions=dists, reduction=2)
+    return tiny_design_and_stats(tmp_path_factory)
 
 
 def test_reference_on_a_tiny_tile_matches_a_hand_computation(tiny):

@@ -65,15 +65,20 @@ IN_PMF[15:] = [5, 3, 2, 2, 1, 1, 1, 0.5, 0.5, 0.5, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1]
 W_PMF = np.array([1, 2, 4, 6, 4, 2, 1], float)
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
+def tiny_design_and_stats(tmp_path_factory):
+    """The TINY design and its layer statistics for IN_PMF / W_PMF (2 rows)."""
     path = tmp_path_factory.mktemp("tiny") / "tiny.yaml"
     path.write_text(textwrap.dedent(TINY))
     design = cimdse.load(path)
     dists = {"Inputs": Histogram(tuple(IN_PMF)), "Weights": Histogram(tuple(W_PMF)),
              "Outputs": Histogram(tuple(W_PMF))}
-    stats = layer_stats(EncodingConvention.from_design(design), None, distributions=dists,
-                        reduction=2)
+    conv = EncodingConvention.from_design(design)
+    return design, conv, layer_stats(conv, None, distributions=dists, reduction=2)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    design, _, stats = tiny_design_and_stats(tmp_path_factory)
     return design, stats, build_action_table(design, stats)
 
 
