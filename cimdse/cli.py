@@ -33,7 +33,7 @@ def _command(name: str):
 
 @_command("check")
 def _check(args: argparse.Namespace) -> int:
-    design = load(args.spec, overrides=parse_set(args.set))
+    design = load(args.spec, overrides=parse_set(args.set), **_composition(args))
     print(format_tree(design))
     return 0
 
@@ -115,8 +115,9 @@ def _fmt(value: Any) -> str:
 
 @_command("evaluate")
 def _evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate
-    design = load(args.spec, overrides=parse_set(args.set))
+    from .evaluate import MAX_UTILIZATION, evaluate
+    sizing = None if args.workload == MAX_UTILIZATION else args.workload
+    design = load(args.spec, overrides=parse_set(args.set), workload=sizing, **_composition(args))
     result = evaluate(design, args.workload, layer=args.layer)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -229,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a spec and print its resolved hierarchy")
     check.add_argument("spec", help="spec YAML file")
     _add_set(check)
+    _add_composition(check)
+    check.add_argument("--workload", default=None,
+                       help="network defining the workload-derived variables (WORKLOAD_WEIGHTS, "
+                            "WORKLOAD_MAX_LAYER_WEIGHTS)")
 
     evaluate = sub.add_parser(
         "evaluate", help="energy, latency, throughput and area of a design on a workload",
@@ -241,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "fills the hardware)")
     evaluate.add_argument("--layer", type=int, default=None, help="evaluate only layer I (0-based)")
     _add_set(evaluate)
+    _add_composition(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
     acc = sub.add_parser(
@@ -299,6 +305,21 @@ def _add_set(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", default=[],
                         help="override a variable (KEY) or node attribute (NODE.ATTR); "
                              "VALUE is parsed as YAML; repeatable")
+
+
+def _add_composition(parser: argparse.ArgumentParser) -> None:
+    for level in ("system", "chip", "tile"):
+        parser.add_argument(f"--{level}", default=None, metavar="NAME|FILE",
+                            help=f"place the spec inside this {level} level: a name in "
+                                 f"configs/systems/{level}/ or a YAML file")
+
+
+def _composition(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of ``load`` for --system/--chip/--tile (and check's --workload)."""
+    out = {k: getattr(args, k) for k in ("system", "chip", "tile") if getattr(args, k, None)}
+    if getattr(args, "command", None) == "check" and args.workload:
+        out["workload"] = args.workload
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,10 @@ say how to reproduce it with the model:
   ``mean=M``: Inputs and Weights at zero or full scale with mean normalised
   value M, i.e. CiMLoop's AVERAGE_INPUT_VALUE = AVERAGE_WEIGHT_VALUE = M;
   :func:`distributions_for`).
+* ``fitted``: ``yes`` when a model constant was fitted to this very figure
+  (the row then checks the fit, not a prediction; marked ``*``).
+* ``relative_to``: distributions of a second evaluation the quantity is
+  divided by (e.g. max/min energy over operand values); empty: none.
 
 :func:`validate` evaluates every row (each distinct macro + overrides +
 workload once) and reports model vs reference with the signed relative
@@ -43,7 +47,7 @@ import csv
 import io
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -222,13 +226,20 @@ class Reference:
     workload: str = "max_utilization"
     model_scale: float = 1.0
     distributions: str = ""
+    #: a model constant was fitted to this very figure (so the row checks the
+    #: fit, not a prediction); the summary marks it with ``*``
+    fitted: bool = False
+    #: distributions of a second evaluation the quantity is divided by (a
+    #: ratio such as max/min energy over operand values); '' = none
+    relative_to: str = ""
 
     def __post_init__(self) -> None:
-        if self.distributions:
-            try:
-                distributions_for(self.distributions)
-            except ValidationError as err:
-                raise ValidationError(f"{self.macro} '{self.metric}': {err}") from None
+        for dists in (self.distributions, self.relative_to):
+            if dists:
+                try:
+                    distributions_for(dists)
+                except ValidationError as err:
+                    raise ValidationError(f"{self.macro} '{self.metric}': {err}") from None
         if self.family not in BOUNDS:
             raise ValidationError(f"{self.macro} '{self.metric}': unknown family "
                                   f"{self.family!r} (known: {', '.join(BOUNDS)})")
@@ -271,7 +282,9 @@ def read_references(text: str) -> list[Reference]:
             overrides=parse_overrides(r.get("overrides", "")),
             workload=(r.get("workload") or "max_utilization").strip(),
             model_scale=float(r.get("model_scale") or 1.0),
-            distributions=(r.get("distributions") or "").strip()))
+            distributions=(r.get("distributions") or "").strip(),
+            fitted=(r.get("fitted") or "").strip().lower() in ("yes", "true", "1"),
+            relative_to=(r.get("relative_to") or "").strip()))
     return rows
 
 
@@ -342,7 +355,8 @@ class Row:
         return {"macro": r.macro, "source": r.source, "metric": r.metric,
                 "family": r.family, "quantity": r.quantity, "components": list(r.components),
                 "overrides": dict(r.overrides), "workload": r.workload,
-                "distributions": r.distributions, "unit": r.unit,
+                "distributions": r.distributions, "relative_to": r.relative_to,
+                "unit": r.unit, "fitted": r.fitted,
                 "reference": r.reference, "model": self.model, "error": self.error,
                 "abs_error": abs(self.error)}
 
@@ -364,7 +378,10 @@ class Validation:
             if not mine:
                 continue
             mae, bound = _mean_abs(mine), BOUNDS[fam]
+            predicted = [r for r in mine if not r.ref.fitted]
             out[fam] = {"mean_abs_error": mae, "bound": bound, "n": len(mine),
+                        "n_fitted": len(mine) - len(predicted),
+                        "mean_abs_error_predicted": _mean_abs(predicted),
                         "max_abs_error": max(abs(r.error) for r in mine),
                         "within_bound": None if bound is None else mae <= bound}
         return out
@@ -394,6 +411,7 @@ class Validation:
             over = ",".join(f"{k}={v}" for k, v in r.ref.overrides)
             lines.append(f"{r.ref.macro:<20}{r.ref.family:<18}{metric:<46}"
                          f"{r.ref.reference:>12.4g}{r.model:>12.4g}{r.error:>+9.1%}"
+                         + ("*" if r.ref.fitted else " ")
                          + (f"  [{over}]" if over else ""))
         lines.append("")
         lines.append("per macro (mean |error|):")
@@ -405,8 +423,11 @@ class Validation:
             bound = "     -" if f["bound"] is None else f"{f['bound']:6.0%}"
             flag = "" if f["within_bound"] is None else ("  ok" if f["within_bound"] else
                                                           "  OVER")
+            pred = f["mean_abs_error_predicted"]
+            fitted = (f", {f['n_fitted']} fitted*; predicted rows only "
+                      f"{pred:.1%}" if f["n_fitted"] and pred is not None else "")
             lines.append(f"  {fam:<18} {f['mean_abs_error']:7.1%}  bound {bound}  "
-                         f"(max {f['max_abs_error']:.1%}, {f['n']} rows){flag}")
+                         f"(max {f['max_abs_error']:.1%}, {f['n']} rows{fitted}){flag}")
         o = self.overall()
         lines.append(f"overall: {o['mean_abs_error']:.1%} mean |error| over {o['n']} rows")
         for s in self.skipped:
@@ -444,6 +465,22 @@ def default_evaluator(directory: Path | None = None) -> Evaluator:
     return run
 
 
+def _model_value(run: Evaluator, ref: Reference) -> float:
+    """The row's model quantity x ``model_scale`` (over the ``relative_to`` case's)."""
+    def one(r: Reference) -> float:
+        result, variables = run(r)
+        return model_quantity(result, r.quantity, r.components, variables,
+                              case=f"{r.macro} '{r.metric}'")
+    value = one(ref) * ref.model_scale
+    if ref.relative_to:
+        base = one(replace(ref, distributions=ref.relative_to, relative_to=""))
+        if base == 0:
+            raise ValidationError(f"{ref.macro} '{ref.metric}': the relative_to case "
+                                  f"({ref.relative_to}) evaluates to 0")
+        value /= base
+    return value
+
+
 def validate(references: Sequence[Reference] | None = None, *,
              macros: Sequence[str] | None = None, evaluator: Evaluator | None = None,
              directory: Path | None = None) -> Validation:
@@ -462,9 +499,7 @@ def validate(references: Sequence[Reference] | None = None, *,
             skipped.append({"macro": ref.macro, "metric": ref.metric,
                             "reason": "no macro spec file"})
             continue
-        result, variables = run(ref)
-        model = model_quantity(result, ref.quantity, ref.components, variables,
-                               case=f"{ref.macro} '{ref.metric}'") * ref.model_scale
+        model = _model_value(run, ref)
         rows.append(Row(ref, model, (model - ref.reference) / ref.reference))
     return Validation(rows, skipped)
 

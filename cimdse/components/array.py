@@ -109,6 +109,9 @@ def load_cell_file(name: str) -> CellFile:
 # Physical constants of the surrogate models (first-order, node-independent):
 C_WIRE_PER_M = 2e-10          # F/m: 0.2 fF/um interconnect (CiMLoop's Wire class)
 C_GATE_PER_M = 1e-9           # F/m: ~1 fF per um of transistor width (gate or drain)
+# F of layout length per unit of transistor width: a gate plus a shared
+# contact on each side at ~2.5-3 F poly pitch (our first-order estimate).
+_LAYOUT_PITCH_F = 8.0
 
 
 class _CellGeometry(BuiltinModel):
@@ -346,7 +349,9 @@ _DRIVER = _CELL_GEOMETRY + (
               1, int),
     Attribute("conductance_load_factor", "-", "E_on,hi / E_on,lo - 1 (load of high cells)", 0.1),
     Attribute("off_fraction", "-", "E_off / E_on (row not pulsed in an activation)", 0.05),
-    Attribute("driver_area", "F^2", "area of one driver (one rail)", 600.0),
+    Attribute("driver_area", "F^2", "fixed area of one driver (one rail): decode, level "
+              "shift; the buffer sized to the line is added", 600.0),
+    Attribute("stage_effort", "-", "fan-out per buffer stage the driver is sized for", 4.0),
     Attribute("leakage_current", "A", "leakage of one driver", 1e-9),
     Attribute("write_voltage", "V", "voltage when programming (None: cell SetVoltage, else V)",
               None),
@@ -370,6 +375,13 @@ class _Driver(_CellGeometry):
                     "leakage_current", "temporal_dac_bits", "voltage_dac_bits", "access_width",
                     "write_voltage")
 
+    def __init__(self, attributes):
+        super().__init__(attributes)
+        if self.attrs["stage_effort"] <= 1:
+            raise ComponentAttributeError(
+                f"stage_effort must be > 1 (a buffer stage must gain), got "
+                f"{self.attrs['stage_effort']!r}", field="stage_effort")
+
     def _n_cells(self) -> int:
         raise NotImplementedError
 
@@ -387,8 +399,24 @@ class _Driver(_CellGeometry):
     def _rails(self) -> int:
         return 1 + max(2 ** (self.attrs["voltage_dac_bits"] - 1) - 1, 0)
 
+    def buffer_area_f2(self) -> float:
+        """Area (F^2) of the tapered buffer chain driving the line.
+
+        The last stage is sized to drive C_line at ``stage_effort`` (its
+        gate is C_line / effort); a chain tapered by the same effort adds
+        1 / (effort - 1) of it, and a PMOS twice the NMOS width triples the
+        total. Each um of width occupies ``_LAYOUT_PITCH_F`` F of length
+        (gate plus shared contacts). So a driver grows with the length of
+        the line it drives, as NeuroSim's sized drivers do.
+        """
+        effort = self.attrs["stage_effort"]
+        last_m = self.line_capacitance() / (effort * C_GATE_PER_M)
+        total_m = 3.0 * last_m * effort / (effort - 1.0)
+        return total_m / self.feature_m * _LAYOUT_PITCH_F
+
     def _area(self):
-        return feature_area_um2(self.attrs["driver_area"], self.attrs["technology"]) * self._rails()
+        per_rail = self.attrs["driver_area"] + self.buffer_area_f2()
+        return feature_area_um2(per_rail, self.attrs["technology"]) * self._rails()
 
     def _leak_w(self):
         return self.attrs["leakage_current"] * self.attrs["voltage"] * self._rails()

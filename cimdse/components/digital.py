@@ -1,4 +1,5 @@
-"""Digital logic: adder, adder tree, shift-add, register, comparator, counter.
+"""Digital logic: adder, adder tree, shift-add, register, comparator, counter,
+multiplier and multiply-accumulate (MAC).
 
 Energy per operation = (reference energy per bit) x bits, moved from the
 reference node/voltage to the model's ``technology`` and ``voltage`` with
@@ -13,6 +14,8 @@ adder      aladdin_adder, 32 b              40 nm  0.21        278
 comparator aladdin_comparator, 32 b         45 nm  0.02947     71
 counter    aladdin_counter, 32 b            45 nm  0.25074     495.5
 register   aladdin_register, 1 b            45 nm  0.009       5.98
+multiplier Horowitz ISSCC 2014, 8b x 8b     45 nm  0.2         282
+mac        multiplier + Horowitz 32b add    45 nm  0.2 + 0.1   282 + 137
 ========== ================================ ====== =========== ===========
 
 The reference supply is taken as 0.9 V (nominal of the 40/45 nm libraries).
@@ -157,3 +160,77 @@ class Counter(_PerBit):
     attributes = _DIGITAL
     ref_pj_per_bit, ref_um2_per_bit, ref_nm = 0.25074 / 32, 495.5 / 32, 45.0
 
+
+
+# Horowitz, "Computing's energy problem (and what we can do about it)",
+# ISSCC 2014, 45 nm, 0.9 V: 8b multiply 0.2 pJ / 282 um^2, 32b multiply
+# 3.1 pJ / 3495 um^2, 32b add 0.1 pJ / 137 um^2.
+_HOROWITZ_MULT_PJ_PER_BIT2 = 0.2 / 64
+_HOROWITZ_MULT_UM2_PER_BIT2 = 282 / 64
+_HOROWITZ_ADD_PJ_PER_BIT = 0.1 / 32
+_HOROWITZ_ADD_UM2_PER_BIT = 137 / 32
+_HOROWITZ_SOURCE = ("M. Horowitz, 'Computing's energy problem', ISSCC 2014 (45 nm, 0.9 V): "
+                    "8b multiply 0.2 pJ / 282 um^2")
+
+
+@register
+class Multiplier(_PerBit):
+    """Array multiplier of a ``width`` x ``width_b``-bit product.
+
+    Energy and area grow with the partial-product bits ``width * width_b``
+    (an array multiplier has one full adder per partial-product bit):
+    E = 0.2 pJ x (width width_b / 64), A = 282 um^2 x (width width_b / 64)
+    at 45 nm, 0.9 V (Horowitz's 8b point; his 32b point, 3.1 pJ, is within
+    3 %), moved to ``technology`` / ``voltage``. ``read`` and ``compute`` =
+    one multiply.
+    """
+
+    name = "multiplier"
+    source = _HOROWITZ_SOURCE + "; array-multiplier scaling with width x width_b"
+    op_actions = ("read", "compute")
+    attributes = _DIGITAL + (
+        Attribute("width_b", "bits", "second operand width (0: same as width)", 0, int),)
+    non_negative = _PerBit.non_negative + ("width_b",)
+    ref_pj_per_bit, ref_um2_per_bit, ref_nm = (_HOROWITZ_MULT_PJ_PER_BIT2,
+                                               _HOROWITZ_MULT_UM2_PER_BIT2, 45.0)
+
+    def product_bits(self) -> int:
+        """Partial-product bits: width x width_b."""
+        width = self.attrs["width"]
+        return width * (self.attrs["width_b"] or width)
+
+    def _bits(self):
+        return self.product_bits()
+
+
+@register
+class MAC(Multiplier):
+    """Digital multiply-accumulate: a ``width`` x ``width_b`` multiplier and
+    an ``accumulator_width``-bit adder (0: width + width_b).
+
+    E = [0.2 pJ (width width_b / 64) + 0.1 pJ (accumulator_width / 32)] at
+    45 nm, 0.9 V (Horowitz ISSCC 2014), moved to ``technology`` /
+    ``voltage``; area likewise from 282 um^2 / 64 and 137 um^2 / 32 per bit.
+    ``read`` and ``compute`` = one MAC.
+    """
+
+    name = "mac"
+    source = _HOROWITZ_SOURCE + ", 32b add 0.1 pJ / 137 um^2; multiplier + accumulator adder"
+    attributes = Multiplier.attributes + (
+        Attribute("accumulator_width", "bits", "accumulator adder width (0: width + width_b)",
+                  0, int),)
+    non_negative = Multiplier.non_negative + ("accumulator_width",)
+
+    def accumulator_bits(self) -> int:
+        given = self.attrs["accumulator_width"]
+        return given or self.attrs["width"] + (self.attrs["width_b"] or self.attrs["width"])
+
+    def op_energy_pj(self) -> float:
+        ref = (_HOROWITZ_MULT_PJ_PER_BIT2 * self.product_bits()
+               + _HOROWITZ_ADD_PJ_PER_BIT * self.accumulator_bits())
+        return self.scaled(ref, self.ref_nm, REF_V) * self.attrs["activity"]
+
+    def _area(self):
+        ref = (_HOROWITZ_MULT_UM2_PER_BIT2 * self.product_bits()
+               + _HOROWITZ_ADD_UM2_PER_BIT * self.accumulator_bits())
+        return self.scaled_area(ref, self.ref_nm)

@@ -1,6 +1,13 @@
 """Storage: on-chip SRAM buffers (analytical) and off-chip DRAM (pJ/bit).
 
 Data values are not used by these models (``stats`` is ignored).
+
+``top_level`` (both models): the store is the outermost one of every tensor
+it keeps, so its ``write`` actions are only the initial placement of a
+tensor from the mapper's implicit backing store (the layer's weights already
+in DRAM, its inputs already in an on-chip buffer as the previous layer's
+outputs). Timeloop/CiMLoop count no fills at the top level, so these writes
+cost 0; outputs still cost an ``update`` each.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ _REF_PJ, _REF_WIDTH, _REF_DEPTH, _REF_NM, _REF_V = 10.0, 64, 1024, 45.0, 0.9
 _DEPTH_EXPONENT = 0.5          # 8 KB -> 32 KB doubles energy (Horowitz); 1 MB within 13 %
 _CELL_F2 = 146.0               # 6T cell, CACTI's SRAM cell area in F^2
 _ARRAY_EFFICIENCY = 0.7        # cells / (cells + sense amps, decoders, drivers)
+_TOP_LEVEL = Attribute("top_level", "-", "outermost store of its tensors: fills from the "
+                       "backing store ('write') cost 0 (see module docstring)", False, bool)
 
 
 @register
@@ -46,6 +55,7 @@ class SRAMBuffer(BuiltinModel):
         V_EXP,
         Attribute("leakage_per_bit", "W", "static power per stored bit", 5e-11),
         Attribute("address_generator", "-", "add one address increment per access", True, bool),
+        _TOP_LEVEL,
         *COMMON,
     )
     example = {"width": 64, "depth": 1024}
@@ -63,6 +73,8 @@ class SRAMBuffer(BuiltinModel):
         return e
 
     def _energy(self, action, stats):
+        if action == "write" and self.attrs["top_level"]:
+            return 0.0
         return self.access_energy_pj() if action in ("read", "write", "update") else 0.0
 
     def _area(self):
@@ -104,6 +116,7 @@ class DRAM(BuiltinModel):
         Attribute("width", "bits", "bits per access", 64, int),
         Attribute("pj_per_bit", "pJ/bit", "override of the type's energy per bit (< 0: table)",
                   -1.0),
+        _TOP_LEVEL,
         *COMMON,
     )
     example = {"type": "LPDDR4", "width": 64}
@@ -124,6 +137,8 @@ class DRAM(BuiltinModel):
         return given if given >= 0 else DRAM_PJ_PER_BIT[self.attrs["type"].upper()]
 
     def _energy(self, action, stats):
+        if action == "write" and self.attrs["top_level"]:
+            return 0.0
         if action in ("read", "write", "update"):
             return self.pj_per_bit() * self.attrs["width"]
         return 0.0

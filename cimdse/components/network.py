@@ -19,7 +19,9 @@ _ROUTER_NM, _ROUTER_PORTS, _REF_V = 32.0, 5, 1.0
 
 @register
 class Router(BuiltinModel):
-    """Packet router: read = one ``width``-bit flit traversal (one hop).
+    """Packet router: one ``width``-bit flit traversal (one hop) per ``read``
+    (data going down, e.g. inputs) or ``update`` (data going up: outputs of
+    a level that coalesces them).
 
     E = 0.081 pJ/bit x width x (ports/5) [buffers + crossbar + links per
     port, linear in ports], moved to ``technology``/``voltage``.
@@ -41,7 +43,7 @@ class Router(BuiltinModel):
     positive = ("width", "ports", "voltage")
 
     def _energy(self, action, stats):
-        if action != "read":
+        if action not in ("read", "update"):
             return 0.0
         e = _ROUTER_PJ_PER_BIT * self.attrs["width"] * self.attrs["ports"] / _ROUTER_PORTS
         return self.scaled(e, _ROUTER_NM, _REF_V)

@@ -91,9 +91,20 @@ def default_evaluate_point(spec_path: str, overrides: dict, workload: dict,
         from ..errors import CimdseError
         raise CimdseError("cimdse.evaluate is not available in this version")
     design = cimdse.load(spec_path, overrides)
-    network = _network(json.dumps(workload, sort_keys=True))
+    if is_max_utilization(workload):
+        # design-dependent: one layer that exactly fills this design's hardware
+        network = workload["name"]
+    else:
+        network = _network(json.dumps(workload, sort_keys=True))
     result = evaluate(design, network, **({"seed": seed} if _takes_seed(evaluate) else {}))
     return dict(result.record()), layer_rows_of(result)
+
+
+def is_max_utilization(workload: dict) -> bool:
+    """The special workload ``max_utilization`` (see :func:`cimdse.evaluate`), which is
+    built per design, not loaded; a layer filter does not apply to it."""
+    from ..evaluate import MAX_UTILIZATION
+    return workload.get("name") == MAX_UTILIZATION
 
 
 @functools.lru_cache(maxsize=4)

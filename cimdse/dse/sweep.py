@@ -671,8 +671,13 @@ def check_workloads(sweep: Sweep) -> None:
     layer fails at the sweep file's line instead of in every design."""
     import json
     from ..errors import CimdseError
-    from .evaluation import _network
+    from .evaluation import _network, is_max_utilization
     for w in sweep.workloads:
+        if is_max_utilization(w.as_dict()):
+            if w.as_dict().get("layers"):
+                raise SpecError("workload max_utilization is one layer built per design; "
+                                "it takes no 'layers'", w.location)
+            continue
         try:
             _network(json.dumps(w.as_dict(), sort_keys=True))
         except CimdseError as err:

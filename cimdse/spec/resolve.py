@@ -68,11 +68,15 @@ def _kind(value: Any) -> str:
 
 
 def resolve(root: LocDict, overrides: dict[str, Any] | None = None,
-            source: str | None = None) -> Design:
-    """Validate and evaluate a loaded spec tree into a Design."""
+            source: str | None = None, derived: Scope | None = None) -> Design:
+    """Validate and evaluate a loaded spec tree into a Design.
+
+    ``derived``: a scope beneath the spec's variables (the workload-derived
+    variables of :mod:`cimdse.spec.compose`); the spec's own variables win.
+    """
     check_keys(root, TOP_KEYS, "")
     _apply_overrides(root, overrides or {})
-    variables = _variables_scope(root)
+    variables = _variables_scope(root, derived)
     values = variables.resolve_all()
     if "arch" not in root:
         raise SpecError("missing required section 'arch' (with 'nodes: [...]')",
@@ -146,10 +150,10 @@ def _node_names(root: LocDict) -> list[str]:
 
 # --------------------------------------------------------------------- variables
 
-def _variables_scope(root: LocDict) -> Scope:
+def _variables_scope(root: LocDict, derived: Scope | None = None) -> Scope:
     raw = root.get("variables")
     if raw is None:
-        return Scope({}, {})
+        return Scope({}, {}, parent=derived)
     raw = _require_mapping(raw, root.loc("variables"), "variables", "'variables'")
     locations = {}
     for key in raw:
@@ -158,7 +162,7 @@ def _variables_scope(root: LocDict) -> Scope:
                             "(letters, digits, underscores; not starting with '__')",
                             _at(raw.key_loc(key), f"variables.{key}"))
         locations[key] = _at(raw.loc(key), f"variables.{key}")
-    return Scope(raw, locations, what="variable")
+    return Scope(raw, locations, parent=derived, what="variable")
 
 
 # --------------------------------------------------------------------- nodes

@@ -4,12 +4,24 @@ Mappings load as :class:`LocDict` and sequences as :class:`LocList`; both
 keep, per key or index, the :class:`Location` (file, line, column) of the
 key and of the value so that any later error can point at the source.
 The node tags ``!Container`` and ``!Component`` are recorded on the mapping
-(``LocDict.tag``). Includes are resolved here too (``include:`` lists files
-relative to the including file; later files override earlier ones).
+(``LocDict.tag``). Includes are resolved here too:
+
+* ``include:`` lists files relative to the including file, deep-merged
+  beneath it (later files override earlier ones);
+* ``!Include FILE`` as an item of ``arch.nodes`` (node-list composition,
+  CiMLoop's system -> chip -> tile -> macro concatenation) splices FILE's
+  ``arch.nodes`` at that position; FILE's other sections (``variables``,
+  ``mapper``) are merged beneath the including file (node includes lowest,
+  then ``include:`` files, then the file itself; among node includes later
+  ones override earlier ones); FILE's ``name`` and ``description`` are
+  dropped. Included files may include further files; a cycle, a missing
+  file or an included file without ``arch.nodes`` is a located
+  :class:`SpecError`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +31,17 @@ from .errors import SpecError
 from .model import Location
 
 NODE_TAGS = ("Container", "Component")
+INCLUDE_TAG = "Include"
+#: Top-level keys of a node-included file that are not merged into the includer.
+_NOT_INHERITED = ("arch", "name", "description")
+
+
+@dataclass(frozen=True)
+class IncludeRef:
+    """An ``!Include FILE`` item of ``arch.nodes``: FILE relative to ``where.file``."""
+
+    target: str
+    where: Location
 
 
 class LocDict(dict):
@@ -98,6 +121,15 @@ def _make_loader(file: str | None):
             return construct_mapping(loader, node, tag)
         return construct
 
+    def include(loader, node):
+        where = _location(file, node.start_mark)
+        value = loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+        if not isinstance(value, str) or not value.strip():
+            raise SpecError("!Include takes one file name (relative to this file), "
+                            "e.g. '- !Include ../systems/tile/io_buffers.yaml'", where)
+        return IncludeRef(value.strip(), where)
+
+    _Loader.add_constructor(f"!{INCLUDE_TAG}", include)
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                             construct_mapping)
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
@@ -108,9 +140,10 @@ def _make_loader(file: str | None):
     def unknown_tag(loader, suffix, node):
         from .errors import nearest
         name = node.tag.lstrip("!")
-        raise SpecError(f"unknown tag '{node.tag}'; node tags are !Container and !Component",
-                        _location(file, node.start_mark),
-                        suggestion=("!" + s) if (s := nearest(name, NODE_TAGS)) else None)
+        tags = (*NODE_TAGS, INCLUDE_TAG)
+        raise SpecError(f"unknown tag '{node.tag}'; tags are !Container, !Component and "
+                        "!Include", _location(file, node.start_mark),
+                        suggestion=("!" + s) if (s := nearest(name, tags)) else None)
 
     _Loader.add_multi_constructor("!", unknown_tag)
     _Loader.add_multi_constructor("tag:", unknown_tag)
@@ -160,6 +193,12 @@ def load_with_includes(path: str | Path, _stack: tuple[Path, ...] = ()) -> LocDi
     if not isinstance(data, LocDict):
         raise SpecError("a spec file must be a mapping at the top level",
                         getattr(data, "where", Location(file=str(path))))
+    data = _merge_includes(data, path, _stack)
+    return splice_node_includes(data, path, _stack)
+
+
+def _merge_includes(data: LocDict, path: Path, _stack: tuple[Path, ...]) -> LocDict:
+    """``data`` with its ``include:`` files merged beneath it."""
     includes = data.pop("include", None)
     if includes is None:
         return data
@@ -180,6 +219,52 @@ def load_with_includes(path: str | Path, _stack: tuple[Path, ...] = ()) -> LocDi
                             Location(loc.file, loc.line, loc.column, f"include[{i}]"))
         merged = merge(merged, load_with_includes(target, (*_stack, path)))
     return merge(merged, data)
+
+
+def splice_node_includes(data: LocDict, path: Path, stack: tuple[Path, ...]) -> LocDict:
+    """Replace every ``!Include`` item of ``arch.nodes`` by the included
+    file's nodes; merge the included files' other sections beneath ``data``."""
+    nodes = data.get("arch", {}).get("nodes") if isinstance(data.get("arch"), LocDict) else None
+    if not isinstance(nodes, LocList) or not any(isinstance(n, IncludeRef) for n in nodes):
+        return data
+    spliced = LocList()
+    spliced.where = nodes.where
+    beneath = LocDict()
+    beneath.where = data.where
+    for i, item in enumerate(nodes):
+        if not isinstance(item, IncludeRef):
+            spliced.append(item)
+            spliced.item_locs.append(nodes.loc(i))
+            continue
+        included = _load_node_include(item, path, stack, f"arch.nodes[{i}]")
+        sub = included["arch"]["nodes"]
+        spliced.extend(sub)
+        spliced.item_locs.extend(sub.loc(j) for j in range(len(sub)))
+        rest = LocDict({k: v for k, v in included.items() if k not in _NOT_INHERITED})
+        rest.where = included.where
+        rest.key_locs = {k: included.key_loc(k) for k in rest}
+        rest.value_locs = {k: included.loc(k) for k in rest}
+        beneath = merge(beneath, rest)
+    out = merge(beneath, data)
+    out["arch"]["nodes"] = spliced
+    return out
+
+
+def _load_node_include(ref: IncludeRef, path: Path, stack: tuple[Path, ...],
+                       field: str) -> LocDict:
+    where = Location(ref.where.file, ref.where.line, ref.where.column, field)
+    target = (path.parent / ref.target).resolve()
+    if target in (*stack, path):
+        chain = " -> ".join(p.name for p in (*stack, path, target))
+        raise SpecError(f"include cycle: {chain}", where)
+    if not target.is_file():
+        raise SpecError(f"included file not found: {ref.target} (looked for {target})", where)
+    included = load_with_includes(target, (*stack, path))
+    arch = included.get("arch")
+    if not isinstance(arch, LocDict) or not isinstance(arch.get("nodes"), LocList):
+        raise SpecError(f"!Include {ref.target}: the included file has no 'arch.nodes' list "
+                        "to splice (use 'include:' to merge variables only)", where)
+    return included
 
 
 def merge(base: Any, top: Any) -> Any:

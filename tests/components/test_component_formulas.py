@@ -173,6 +173,22 @@ def test_row_driver_neurosim_interpolation():
     assert col.energy_pj("read", {"Weights": point_mass(0, 1)}) == pytest.approx(col.e_on(0, 1.0))
 
 
+def test_driver_area_grows_with_the_line_it_drives():
+    # 128 cells of a 40 F^2 cell at 65 nm: pitch sqrt(40) F, access width 4 F
+    drv = make("row_driver", cols=128, cell_area=40, access_width=4, technology=65,
+               driver_area=600, stage_effort=4)
+    f_m = 65e-9
+    c_line = 128 * (2e-10 * np.sqrt(40) * f_m + 1e-9 * 4 * f_m)
+    # last stage C/4 of gate (1 fF/um), taper x 4/3, PMOS x 3, 8 F per unit width
+    buffer_f2 = 3 * (c_line / 4 / 1e-9) * 4 / 3 / f_m * 8
+    assert drv.buffer_area_f2() == pytest.approx(buffer_f2)
+    assert drv.area_um2() == pytest.approx((600 + buffer_f2) * 0.065 ** 2)
+    longer = make("row_driver", cols=256, cell_area=40, access_width=4, technology=65)
+    assert longer.buffer_area_f2() == pytest.approx(2 * drv.buffer_area_f2())
+    with pytest.raises(ValueError, match="stage_effort"):
+        make("row_driver", stage_effort=1)
+
+
 # -- capacitor, digital, storage, network ------------------------------------------
 
 def test_capacitor_modes():
@@ -281,3 +297,29 @@ def test_user_library_overlay(tmp_path):
     assert mac.energy_pj("compute") == pytest.approx(1.0)
     assert mac.area_um2() == pytest.approx(80)
     assert make("table", entry="jia_datapath", library=str(lib)).energy_pj("read") == 12.0
+
+
+# -- multiplier / MAC (Horowitz ISSCC 2014, 45 nm, 0.9 V) -------------------------
+
+def test_multiplier_and_mac_by_hand():
+    ref = {"technology": 45, "voltage": 0.9}
+    mult8 = make("multiplier", width=8, **ref)
+    assert mult8.energy_pj("compute") == pytest.approx(0.2)       # Horowitz 8b multiply
+    assert mult8.energy_pj("read") == pytest.approx(0.2)
+    assert mult8.energy_pj("write") == 0.0
+    assert mult8.area_um2() == pytest.approx(282)
+    # 32b multiply: 0.2 pJ x 1024 / 64 = 3.2 pJ (Horowitz: 3.1 pJ)
+    assert make("multiplier", width=32, **ref).energy_pj("read") == pytest.approx(3.2)
+    # 8b x 4b: half the partial-product bits of 8b x 8b
+    assert make("multiplier", width=8, width_b=4, **ref).energy_pj("read") == pytest.approx(0.1)
+    # MAC: multiply + 16-bit accumulate, 0.2 + 0.1 x 16/32 = 0.25 pJ; area 282 + 137/2
+    mac = make("mac", width=8, **ref)
+    assert mac.energy_pj("compute") == pytest.approx(0.25)
+    assert mac.area_um2() == pytest.approx(282 + 68.5)
+    assert make("mac", width=8, accumulator_width=32, **ref).energy_pj("compute") == \
+        pytest.approx(0.3)
+    # node and supply scaling as every digital model: x node factor x (V / 0.9)^2
+    moved = make("mac", width=8, technology=22, voltage=0.8)
+    assert moved.energy_pj("compute") == pytest.approx(
+        0.25 * tech_energy_factor(45, 22) * (0.8 / 0.9) ** 2)
+    assert moved.area_um2() == pytest.approx(350.5 * tech_area_factor(45, 22))
