@@ -38,11 +38,14 @@ def evaluate(design: Design | str | Path, workload: Any = MAX_UTILIZATION,
     """Best mapping of every layer of ``workload`` on ``design``, summed.
 
     ``layer`` picks one layer by index; ``overrides`` apply when ``design``
-    is a path; ``settings`` replace the spec's ``mapper:`` section;
+    is a path (which is then loaded with ``workload`` defining the
+    workload-derived variables, e.g. ``WORKLOAD_WEIGHTS``); ``settings`` replace the spec's ``mapper:`` section;
     ``statistics=False`` skips the per-layer value statistics.
     """
     if isinstance(design, (str, Path)):
-        design = load(design, overrides=overrides)
+        # a real network defines the workload-derived variables (macro sizing)
+        sizing = None if workload == MAX_UTILIZATION else workload
+        design = load(design, overrides=overrides, workload=sizing)
     tables = TableCache(design) if statistics else None
     return _map_network(design, workload_for(design, workload), layer=layer, settings=settings,
                         tables=tables)

@@ -13,6 +13,8 @@ import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
+
 import cimdse
 from cimdse.dse import run_sweep
 
@@ -97,3 +99,30 @@ def pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
+
+
+def energy_table(designs: pd.DataFrame, layers: pd.DataFrame, param: str, label: str,
+                 groups: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """One row per (workload, value of the swept parameter ``param``, named
+    ``label``): energy per MAC (fJ) in total and per component group
+    (``{group: component names}``; the rest is "Other"), and the
+    cycle-weighted utilization, from the per-layer results."""
+    value_of = designs.set_index("design_id")[param]
+    df = layers.assign(**{label: layers["design_id"].map(value_of).astype(int)})
+    comps = [c for c in df.columns if c.startswith("e.")]
+    df = df.assign(util_cycles=df["utilization"] * df["cycles"])
+    sums = df.groupby(["workload", label])[["energy_pj", "macs", "cycles", "util_cycles",
+                                            *comps]].sum()
+    out = pd.DataFrame(index=sums.index)
+    out["energy_per_mac_fj"] = sums["energy_pj"] / sums["macs"] * 1e3
+    grouped = set()
+    for group, members in groups.items():
+        cols = [f"e.{m}" for m in members if f"e.{m}" in sums]
+        grouped.update(cols)
+        out[f"{group} (fJ/MAC)"] = sums[cols].sum(axis=1) / sums["macs"] * 1e3
+    rest = [c for c in comps if c not in grouped]
+    if rest:
+        out["Other (fJ/MAC)"] = sums[rest].sum(axis=1) / sums["macs"] * 1e3
+    out["utilization"] = sums["util_cycles"] / sums["cycles"]
+    out["macs"] = sums["macs"]
+    return out.sort_index()

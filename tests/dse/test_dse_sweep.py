@@ -228,3 +228,20 @@ def test_spec_hash_covers_included_files(write_sweep, tmp_path):
     h = sweep.spec_hash
     (tmp_path / "common.yaml").write_text("variables:\n  TECHNOLOGY: 45\n")
     assert load_sweep(write_sweep(BASIC)).spec_hash != h
+
+
+def test_spec_hash_covers_node_includes_and_composed_levels(write_sweep, tmp_path):
+    # a top file that splices the macro's nodes with !Include
+    (tmp_path / "top.yaml").write_text("arch:\n  nodes:\n  - !Include fig5_macro.yaml\n")
+    sweep = load_sweep(write_sweep(BASIC.replace("spec: fig5_macro.yaml", "spec: top.yaml")))
+    h = sweep.spec_hash
+    spec = tmp_path / "fig5_macro.yaml"
+    spec.write_text(spec.read_text() + "\n# edit\n")
+    assert load_sweep(write_sweep(BASIC.replace("spec: fig5_macro.yaml",
+                                                "spec: top.yaml"))).spec_hash != h
+    # a system level composed in by a fixed override
+    (tmp_path / "sys.yaml").write_text("variables:\n  X_SYS: 1\narch:\n  nodes: []\n")
+    body = BASIC + "overrides: {compose.system: sys.yaml}\n"
+    h = load_sweep(write_sweep(body)).spec_hash
+    (tmp_path / "sys.yaml").write_text("variables:\n  X_SYS: 2\narch:\n  nodes: []\n")
+    assert load_sweep(write_sweep(body)).spec_hash != h

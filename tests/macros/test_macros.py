@@ -4,7 +4,6 @@ scaling from the circuit models, and the `cimdse macros` listing."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,28 +11,10 @@ import cimdse
 from cimdse.cli import main
 from cimdse.validation import list_macros, macro_info, macro_path, macros_dir
 
-REPO = Path(__file__).resolve().parents[2]
-MACROS = REPO / "configs" / "macros"
+from macro_helpers import MACROS, SHARED
+
 IMPLEMENTED = ("jia_jssc_2020", "sinangil_jssc_2021", "wan_nature_2022", "wang_vlsi_2022",
                "colonnade_jssc_2021")
-#: what a fair comparison holds equal: every macro names these the same way
-SHARED = ("VOLTAGE", "TECHNOLOGY", "INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS",
-          "ADC_RESOLUTION", "ARRAY_ROWS", "ARRAY_COLS", "CELL", "INPUT_ENCODING",
-          "WEIGHT_ENCODING", "N_INPUT_SLICES", "N_WEIGHT_SLICES", "INPUT_BITS_PER_SLICE",
-          "WEIGHT_BITS_PER_SLICE")
-
-
-@pytest.fixture(scope="module")
-def peak():
-    """max_utilization results per (macro, voltage), computed once."""
-    cache = {}
-
-    def get(name, **overrides):
-        key = (name, tuple(sorted(overrides.items())))
-        if key not in cache:
-            cache[key] = cimdse.evaluate(MACROS / f"{name}.yaml", overrides=overrides)
-        return cache[key]
-    return get
 
 
 @pytest.mark.parametrize("name", IMPLEMENTED)

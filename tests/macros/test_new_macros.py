@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
@@ -14,25 +13,9 @@ import cimdse
 from cimdse.cli import main
 from cimdse.validation import macro_info
 
-MACROS = Path(__file__).resolve().parents[2] / "configs" / "macros"
+from macro_helpers import MACROS, SHARED
+
 NEW = ("isaac_isca_2016", "raella_isca_2023", "digital_baseline")
-SHARED = ("VOLTAGE", "TECHNOLOGY", "INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS",
-          "ADC_RESOLUTION", "ARRAY_ROWS", "ARRAY_COLS", "CELL", "INPUT_ENCODING",
-          "WEIGHT_ENCODING", "N_INPUT_SLICES", "N_WEIGHT_SLICES", "INPUT_BITS_PER_SLICE",
-          "WEIGHT_BITS_PER_SLICE")
-
-
-@pytest.fixture(scope="module")
-def peak():
-    """max_utilization results per (macro, overrides), computed once."""
-    cache = {}
-
-    def get(name, **overrides):
-        key = (name, tuple(sorted(overrides.items())))
-        if key not in cache:
-            cache[key] = cimdse.evaluate(MACROS / f"{name}.yaml", overrides=overrides)
-        return cache[key]
-    return get
 
 
 @pytest.mark.parametrize("name", NEW)
