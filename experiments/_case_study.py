@@ -50,6 +50,7 @@ def run(name: str, args: argparse.Namespace):
     """Run the study's sweep (unless ``--no-run``) and return ``(designs, layers)``:
     one row per design and one per design x workload layer."""
     out = Path(args.out)
+    pyplot()                    # fail before a long sweep if matplotlib is missing
     if not args.no_run:
         _clear(out)
         t0 = time.perf_counter()
