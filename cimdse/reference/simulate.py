@@ -156,7 +156,9 @@ def value_level_energies(design, stats: LayerStats, sample: OperandSample
                 e = _weighted(es, counts)
             else:  # column_sum
                 e = _column_sum_energy(node, model, action, stats, sample, rows, top_in, top_w)
-            energy[(node.name, action)] = float(e) * node.energy_scale
+            # as the ActionTable: leakage follows the area, actions the energy scale
+            scale = node.area_scale if action == "leak" else node.energy_scale
+            energy[(node.name, action)] = float(e) * scale
     return energy, views
 
 
