@@ -15,8 +15,6 @@ Conventions every built-in model follows (documented here once):
 * ``leak``: one cycle of leakage, ``leak_power_w() * cycle_seconds`` in pJ.
 * ``energy_scale`` / ``area_scale`` attributes multiply every dynamic
   energy / the area (calibration knobs, as in CiMLoop's compound classes).
-  A spec node's ``area_scale`` (copies of the part, or a layout factor) also
-  multiplies its leakage in the ActionTable: leakage follows the silicon.
 * ``example_attributes()``: the minimal attributes that make the model
   constructible (used by the conformance tests and ``cimdse components``).
 """

@@ -3,9 +3,9 @@
 The mapper only consumes an :class:`ActionTable`; it does not care where the
 numbers come from. :func:`build_action_table` prices every component of a
 Design through its registered component model (``energy_pj(action, stats)``
-x ``node.energy_scale``; ``area_um2()`` x ``node.area_scale``; leakage is
-the ``leak`` action, pJ per cycle per instance, x ``node.area_scale`` too:
-leakage follows the silicon the area counts). Tables are mapping-
+x ``node.energy_scale``; ``area_um2()`` x ``node.area_scale`` x
+``node.copies``; leakage is the ``leak`` action, pJ per cycle per instance,
+x ``node.copies``: copies share the actions but all leak). Tables are mapping-
 invariant: build one per (design, layer statistics) and reuse it for every
 mapping.
 
@@ -348,14 +348,12 @@ def build_action_table(design: Design,
             views = [stats(node.name) if stats else None]
         for action in ACTIONS:
             if action == "leak":
-                # leakage follows the silicon: area_scale (copies of the part,
-                # or a layout factor) scales it as it scales the area
-                energy[(node.name, action)] = (float(model.energy_pj(action, views[0]))
-                                               * node.area_scale)
-                continue
-            e = math.fsum(float(model.energy_pj(action, v)) for v in views) / len(views)
-            energy[(node.name, action)] = e * node.energy_scale
-        area[node.name] = float(model.area_um2()) * node.area_scale
+                e = float(model.energy_pj(action, views[0]))
+            else:
+                e = math.fsum(float(model.energy_pj(action, v)) for v in views) / len(views)
+            copies = node.copies if action == "leak" else 1.0
+            energy[(node.name, action)] = e * node.energy_scale * copies
+        area[node.name] = float(model.area_um2()) * node.area_scale * node.copies
         instances[node.name] = node.instances
     return ActionTable(energy, area, instances)
 

@@ -156,9 +156,8 @@ def value_level_energies(design, stats: LayerStats, sample: OperandSample
                 e = _weighted(es, counts)
             else:  # column_sum
                 e = _column_sum_energy(node, model, action, stats, sample, rows, top_in, top_w)
-            # as the ActionTable: leakage follows the area, actions the energy scale
-            scale = node.area_scale if action == "leak" else node.energy_scale
-            energy[(node.name, action)] = float(e) * scale
+            copies = node.copies if action == "leak" else 1.0    # as the ActionTable
+            energy[(node.name, action)] = float(e) * node.energy_scale * copies
     return energy, views
 
 

@@ -136,6 +136,9 @@ class Node:
     location: Location
     energy_scale: float = 1.0
     area_scale: float = 1.0
+    #: physical copies of a component that share its actions (CiMLoop's
+    #: n_instances outside a mesh): multiply its area and its leakage
+    copies: float = 1.0
 
     @property
     def is_container(self) -> bool:

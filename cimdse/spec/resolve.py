@@ -24,7 +24,7 @@ ARCH_KEYS = ("nodes",)
 COMMON_NODE_KEYS = ("name", "attributes", "spatial", "spatial_reuse", "constraints",
                     "enabled", "description")
 COMPONENT_KEYS = (*COMMON_NODE_KEYS, "class", "temporal_reuse", "coalesce", "no_coalesce",
-                  "energy_scale", "area_scale")
+                  "energy_scale", "area_scale", "copies")
 CONTAINER_KEYS = COMMON_NODE_KEYS
 SPATIAL_KEYS = ("meshX", "meshY")
 CONSTRAINT_KEYS = ("temporal", "spatial", "max_utilization", "min_utilization")
@@ -235,6 +235,7 @@ def _resolve_node(raw: Any, loc: Location, path: str, variables: Scope,
         location=_at(raw.where, path),
         energy_scale=_positive_number(field("energy_scale", 1.0), raw, "energy_scale", path),
         area_scale=_positive_number(field("area_scale", 1.0), raw, "area_scale", path),
+        copies=_positive_number(field("copies", 1.0), raw, "copies", path),
     )
 
 

@@ -24,9 +24,13 @@ def test_action_table_applies_scales():
     design = dataclasses.replace(design, nodes=tuple(nodes))
     t = build_action_table(design)
     assert t.pj("buf", "read") == 6.0 and t.area["buf"] == 10.0
-    # leakage follows the silicon (area_scale), not the per-action energy_scale
-    assert t.pj("buf", "leak") == pytest.approx(2.0 * 1e-3 * 1e-9 * 1e12)
+    assert t.pj("buf", "leak") == pytest.approx(3.0 * 1e-3 * 1e-9 * 1e12)
     assert t.instances["mac"] == 3 and t.pj("mac", "compute") == 1.0
+    # copies share the actions, but each has its area and leaks
+    nodes[0] = dataclasses.replace(nodes[0], copies=4.0)
+    t = build_action_table(dataclasses.replace(design, nodes=tuple(nodes)))
+    assert t.pj("buf", "read") == 6.0 and t.area["buf"] == 40.0
+    assert t.pj("buf", "leak") == pytest.approx(4 * 3.0 * 1e-3 * 1e-9 * 1e12)
 
 
 @pytest.fixture(scope="module")

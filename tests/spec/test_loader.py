@@ -179,3 +179,12 @@ def test_design_is_frozen(tmp_path):
         design.variables["ROWS"] = 3  # type: ignore[index]
     with pytest.raises(AttributeError):
         design.name = "other"  # type: ignore[misc]
+
+
+def test_copies_is_an_expression_and_must_be_non_negative(tmp_path):
+    text = MINIMAL.replace("    name: dac\n", "    name: dac\n    copies: ROWS / 2\n")
+    nodes = {n.name: n for n in cimdse.load(write(tmp_path, text)).nodes}
+    assert nodes["dac"].copies == 2.0 and nodes["adder"].copies == 1.0
+    bad = MINIMAL.replace("    name: dac\n", "    name: dac\n    copies: -1\n")
+    with pytest.raises(SpecError, match="'copies' must be a non-negative number"):
+        cimdse.load(write(tmp_path, bad))
