@@ -13,8 +13,9 @@ Folding columns trades input reuse for output reuse. Each output conversion
 more MACs, so at maximum utilization output-processing energy per MAC falls
 as 1/N; but each input now reaches N times fewer columns, so input processing
 (zero gating, row drivers) per MAC grows as N. In this model the two cross
-near N = 3, so max-utilization energy per MAC is lowest at three columns (four
-is within about 1 %) rather than falling all the way to eight.
+near N = 3-4, so max-utilization energy per MAC is lowest at three to four
+columns (within about 1 % of each other) rather than falling all the way to
+eight.
 
 On ResNet-18 the output savings stop early: a layer's C x R x S reduction
 must factor exactly onto the folded columns and the 768 rows. ResNet-18 is
