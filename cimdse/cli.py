@@ -72,6 +72,8 @@ def _node_header(node) -> str:
         bypass = sorted({"Inputs", "Weights", "Outputs"} - node.tensors)
         if bypass:
             parts.append(f"bypass: {', '.join(bypass)}")
+        parts += [f"{key.replace('_', ' ')} {getattr(node, key):g}"
+                  for key in ("copies", "energy_scale", "area_scale") if getattr(node, key) != 1]
         text += "  " + "; ".join(parts)
     return text
 

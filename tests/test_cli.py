@@ -24,6 +24,8 @@ def test_check_prints_tree_with_instance_counts(capsys):
               if line.strip() and line.split()[0] in ("buffer", "macro", "column", "cell")}
     assert indent["buffer"] == indent["macro"] < indent["column"] < indent["cell"]
     assert "technology=65" in out  # resolved container attributes are shown
+    dac = next(line for line in lines if line.lstrip().startswith("dac_bank "))
+    assert "area scale 128" in dac     # scales and copies other than 1 are shown
 
 
 def test_check_set_override_changes_counts(capsys):
