@@ -117,9 +117,8 @@ def _fmt(value: Any) -> str:
 
 @_command("evaluate")
 def _evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import MAX_UTILIZATION, evaluate
-    sizing = None if args.workload == MAX_UTILIZATION else args.workload
-    design = load(args.spec, overrides=parse_set(args.set), workload=sizing, **_composition(args))
+    from .evaluate import evaluate
+    design = load(args.spec, overrides=parse_set(args.set), **_composition(args))
     result = evaluate(design, args.workload, layer=args.layer)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -317,11 +316,10 @@ def _add_composition(parser: argparse.ArgumentParser) -> None:
 
 
 def _composition(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword arguments of ``load`` for --system/--chip/--tile (and check's --workload)."""
-    out = {k: getattr(args, k) for k in ("system", "chip", "tile") if getattr(args, k, None)}
-    if getattr(args, "command", None) == "check" and args.workload:
-        out["workload"] = args.workload
-    return out
+    """Keyword arguments of ``load``: --system/--chip/--tile and --workload (which
+    defines the workload-derived variables)."""
+    return {k: getattr(args, k) for k in ("system", "chip", "tile", "workload")
+            if getattr(args, k, None)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,8 +27,7 @@ from .mapping import evaluate as _map_network
 from .mapping import max_utilization_layer
 from .mapping.actions import TableCache
 from .spec import Design, load
-
-MAX_UTILIZATION = "max_utilization"
+from .spec.compose import MAX_UTILIZATION
 
 
 def evaluate(design: Design | str | Path, workload: Any = MAX_UTILIZATION,
@@ -38,14 +37,12 @@ def evaluate(design: Design | str | Path, workload: Any = MAX_UTILIZATION,
     """Best mapping of every layer of ``workload`` on ``design``, summed.
 
     ``layer`` picks one layer by index; ``overrides`` apply when ``design``
-    is a path (which is then loaded with ``workload`` defining the
-    workload-derived variables, e.g. ``WORKLOAD_WEIGHTS``); ``settings`` replace the spec's ``mapper:`` section;
+    is a path (``workload`` then defines the workload-derived variables,
+    e.g. ``WORKLOAD_WEIGHTS``); ``settings`` replace the spec's ``mapper:`` section;
     ``statistics=False`` skips the per-layer value statistics.
     """
     if isinstance(design, (str, Path)):
-        # a real network defines the workload-derived variables (macro sizing)
-        sizing = None if workload == MAX_UTILIZATION else workload
-        design = load(design, overrides=overrides, workload=sizing)
+        design = load(design, overrides=overrides, workload=workload)
     tables = TableCache(design) if statistics else None
     return _map_network(design, workload_for(design, workload), layer=layer, settings=settings,
                         tables=tables)

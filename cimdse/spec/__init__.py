@@ -23,7 +23,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from .compose import derived_scope, split_compose, workload_variables, compose_root
+from .compose import compose_root, derived_scope, split_compose
 from .errors import CimdseError, SpecError
 from .model import (PROBLEM_DIMS, TENSORS, Constraints, Design, FactorConstraint, Location,
                     LoopConstraints, MapperSettings, Node, frozen_mapping)
@@ -51,10 +51,7 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None, *,
     compose = {**{k: v for k, v in given.items() if v is not None}, **compose}
     levels = {k: v for k, v in compose.items() if k != "workload"}
     root = compose_root(Path(path), levels) if levels else load_with_includes(path)
-    derived = None
-    if compose.get("workload") is not None:
-        derived = workload_variables(compose["workload"])
-    design = resolve(root, plain, source=str(path), derived=derived_scope(derived))
+    design = resolve(root, plain, source=str(path), derived=derived_scope(compose.get("workload")))
     if compose:
         recorded = {**plain, **{f"compose.{k}": _plain_value(v) for k, v in compose.items()}}
         design = replace(design, overrides=frozen_mapping(recorded))

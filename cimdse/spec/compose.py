@@ -54,6 +54,7 @@ SYSTEMS_ENV = "CIMDSE_SYSTEMS"
 SYSTEMS_SUBDIR = Path("configs") / "systems"
 NONE_NAME = "none"
 WORKLOAD_VARIABLES: tuple[str, ...] = ("WORKLOAD_WEIGHTS", "WORKLOAD_MAX_LAYER_WEIGHTS")
+MAX_UTILIZATION = "max_utilization"     # the hardware-derived workload (cimdse.evaluate)
 
 
 # --------------------------------------------------------------------- compose keys
@@ -157,7 +158,7 @@ def _virtual_root(base: Path, refs: list[IncludeRef]) -> LocDict:
 def workload_variables(workload: Any) -> dict[str, int]:
     """:data:`WORKLOAD_VARIABLES` of a network (name, file, Network or Layer)."""
     from ..workload import load_workload
-    if isinstance(workload, str) and workload == "max_utilization":
+    if isinstance(workload, str) and workload == MAX_UTILIZATION:
         raise SpecError("workload-derived variables need a real network; 'max_utilization' "
                         "is itself derived from the hardware", Location(path="workload"))
     network = load_workload(workload)
@@ -166,11 +167,15 @@ def workload_variables(workload: Any) -> dict[str, int]:
     return {"WORKLOAD_WEIGHTS": sum(sizes), "WORKLOAD_MAX_LAYER_WEIGHTS": max(sizes, default=0)}
 
 
-class _NoWorkloadScope(Scope):
-    """Knows the workload-derived names but has no values: using one is an error."""
+class _WorkloadScope(Scope):
+    """The workload-derived variables, computed from the workload on first use
+    (a spec that never names them costs nothing). Naming one without a real
+    network is an error located at the expression."""
 
-    def __init__(self) -> None:
+    def __init__(self, workload: Any) -> None:
         super().__init__({}, {}, what="variable")
+        self._workload = workload
+        self._values: dict[str, int] | None = None
 
     def names(self) -> list[str]:
         return list(WORKLOAD_VARIABLES)
@@ -179,14 +184,21 @@ class _NoWorkloadScope(Scope):
         return name in WORKLOAD_VARIABLES
 
     def get(self, name: str) -> Any:
-        raise ExpressionError(
-            f"'{name}' is derived from the workload, but no workload was given: pass "
-            "--workload NAME to `cimdse evaluate`, workload=... to cimdse.load(), or set "
-            "the override 'compose.workload' (e.g. in a sweep file)")
+        if self._workload is None:
+            raise ExpressionError(
+                f"'{name}' is derived from the workload, but no workload was given: pass "
+                "--workload NAME to `cimdse evaluate`, workload=... to cimdse.load(), or set "
+                "the override 'compose.workload' (e.g. in a sweep file)")
+        if isinstance(self._workload, str) and self._workload == MAX_UTILIZATION:
+            raise ExpressionError(
+                f"'{name}' needs a real network; the workload 'max_utilization' is itself "
+                "derived from the hardware")
+        if self._values is None:
+            self._values = workload_variables(self._workload)
+        return self._values[name]
 
 
-def derived_scope(values: Mapping[str, Any] | None) -> Scope:
-    """The scope beneath a spec's variables: workload-derived values, if any."""
-    if values is None:
-        return _NoWorkloadScope()
-    return Scope(dict(values), {}, what="variable")
+def derived_scope(workload: Any = None) -> Scope:
+    """The scope beneath a spec's variables: the workload-derived variables of
+    ``workload`` (a network name, file, Network or Layer; None: none given)."""
+    return _WorkloadScope(workload)

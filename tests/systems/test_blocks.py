@@ -98,6 +98,22 @@ def test_sizing_without_workload_is_a_located_error():
     assert cimdse.load(WANG, chip="glb", tile="io_buffers").variables["N_MACROS"] == 128
 
 
+def test_workload_variables_are_computed_only_when_named(monkeypatch):
+    import cimdse.spec.compose as compose
+    calls = []
+    real = compose.workload_variables
+    monkeypatch.setattr(compose, "workload_variables", lambda w: calls.append(w) or real(w))
+    # the peak workload is fine for a design that does not size from the network
+    assert cimdse.load(WANG, chip="glb", workload="max_utilization").variables["N_MACROS"] == 16
+    cimdse.load(WANG, workload="resnet18")
+    assert calls == []
+    cimdse.load(WANG, {"MACROS_FROM_WORKLOAD": True}, chip="glb", workload="resnet18")
+    assert calls == ["resnet18"]
+    with pytest.raises(SpecError, match="needs a real network") as info:
+        cimdse.load(WANG, {"MACROS_FROM_WORKLOAD": True}, chip="glb", workload="max_utilization")
+    assert info.value.path == "variables.N_MACROS"
+
+
 def test_sizing_workload_as_override_key():
     design = cimdse.load(WANG, {"MACROS_FROM_WORKLOAD": True, "compose.workload": "resnet18",
                                 "compose.chip": "glb"})
