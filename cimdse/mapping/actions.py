@@ -351,9 +351,8 @@ def build_action_table(design: Design,
                 e = float(model.energy_pj(action, views[0]))
             else:
                 e = math.fsum(float(model.energy_pj(action, v)) for v in views) / len(views)
-            copies = node.copies if action == "leak" else 1.0
-            energy[(node.name, action)] = e * node.energy_scale * copies
-        area[node.name] = float(model.area_um2()) * node.area_scale * node.copies
+            energy[(node.name, action)] = e * node.energy_factor(action)
+        area[node.name] = float(model.area_um2()) * node.area_factor
         instances[node.name] = node.instances
     return ActionTable(energy, area, instances)
 

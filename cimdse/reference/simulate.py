@@ -156,8 +156,7 @@ def value_level_energies(design, stats: LayerStats, sample: OperandSample
                 e = _weighted(es, counts)
             else:  # column_sum
                 e = _column_sum_energy(node, model, action, stats, sample, rows, top_in, top_w)
-            copies = node.copies if action == "leak" else 1.0    # as the ActionTable
-            energy[(node.name, action)] = float(e) * node.energy_scale * copies
+            energy[(node.name, action)] = float(e) * node.energy_factor(action)
     return energy, views
 
 

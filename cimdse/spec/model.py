@@ -144,6 +144,16 @@ class Node:
     def is_container(self) -> bool:
         return self.kind == "container"
 
+    def energy_factor(self, action: str) -> float:
+        """Multiplier of the model's pJ per ``action``: ``energy_scale``, and for
+        ``leak`` also ``copies`` (copies share the actions but all leak)."""
+        return self.energy_scale * (self.copies if action == "leak" else 1.0)
+
+    @property
+    def area_factor(self) -> float:
+        """Multiplier of the model's area: ``area_scale`` x ``copies``."""
+        return self.area_scale * self.copies
+
     @property
     def is_component(self) -> bool:
         return self.kind == "component"
