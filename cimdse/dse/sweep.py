@@ -209,11 +209,11 @@ class Sweep:
         """Files of the system / chip / tile levels the sweep may compose in
         (fixed ``compose.*`` overrides and every choice of a parameter bound
         to one), with their includes."""
-        from ..spec.compose import COMPOSE_PREFIX, LEVELS, level_path
-        values: list[tuple[str, Any]] = []
-        for key, value in self.overrides.items():
-            if key.startswith(COMPOSE_PREFIX):
-                values.append((key[len(COMPOSE_PREFIX):], value))
+        from ..spec.compose import COMPOSE_PREFIX, LEVELS, level_path, split_compose
+        try:
+            values: list[tuple[str, Any]] = list(split_compose(self.overrides)[1].items())
+        except SpecError:
+            values = []             # an unknown compose key: reported when a design loads
         for p in self.parameters:
             if p.bind.startswith(COMPOSE_PREFIX):
                 values.extend((p.bind[len(COMPOSE_PREFIX):], c) for c in p.choices or ())
