@@ -206,6 +206,30 @@ def test_capacitor_modes():
     assert make("capacitor", capacitance=2.3e-15, technology=22).area_um2() == pytest.approx(2.0)
 
 
+def test_c2c_multiplier_ports():
+    c, n, v = 1e-15, 4, 1.0
+    coin = {"Inputs": value_stats(Histogram((0, 1, 1)), "magnitude", 1, 1)}   # 0 or V
+    ladder = 3 * c * n                                   # N unit caps C + N caps 2C
+    analog = make("c2c_multiplier", resolution=n, unit_capacitance=c, voltage=v)
+    # rising transitions between two coin-flip levels: p0 p1 C_ladder V^2, seen as 1.67/N
+    assert analog.energy_pj("read", coin) == pytest.approx(0.25 * ladder * 1.67 / n * 1e12)
+    digital = make("c2c_multiplier", resolution=n, unit_capacitance=c, voltage=v,
+                   port="digital")
+    weights = {"Weights": point_mass(0b1010, 4), **coin}
+    assert digital.energy_pj("read", weights) == 0.0     # constant bits never rise
+    half = {"Weights": value_stats(from_bit_probabilities([0.5, 0.5]), "magnitude", 2, 2),
+            **coin}
+    a_rms = np.sqrt(0.5) * v                             # levels 0 and V, each 1/2
+    # two operand bits, each p(1-p) = 1/4, on a 4-bit ladder: P(rise) = 2 x 1/4 / 4
+    assert digital.energy_pj("read", half) == pytest.approx(ladder * v * a_rms / 8 * 1e12)
+    # area: per bit a C and a 2C capacitor (each C/density + 1 um^2 border at 22 nm)
+    # and 400 F^2 of switches
+    area = make("c2c_multiplier", resolution=1, unit_capacitance=2.3e-15, technology=22)
+    assert area.area_um2() == pytest.approx((1 + 1) + (2 + 1) + 400 * 0.022 ** 2)
+    with pytest.raises(ComponentAttributeError, match="port"):
+        make("c2c_multiplier", port="both")
+
+
 def test_digital_references():
     assert make("adder", width=32, technology=40, voltage=0.9).energy_pj("read") == \
         pytest.approx(0.21)
