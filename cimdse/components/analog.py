@@ -38,6 +38,13 @@ def switching_energy(pmf: np.ndarray, capacitance: float, voltage: float,
     return float(capacitance * supply * (pmf @ rise @ pmf))
 
 
+def level_pmf(stats, tensor: str) -> np.ndarray:
+    """PMF over the K = 2^bits_per_slice voltage levels of ``tensor``'s
+    slices (two equally likely levels, 0 and V, without statistics)."""
+    got = stats_of(stats, tensor)
+    return got.slice_pmf[: got.full_scale + 1] if got is not None else np.full(2, 0.5)
+
+
 def capacitor_area_um2(attrs, capacitance: float) -> float:
     """Area (um^2) of one capacitor: C / density + border, with the
     ``cap_density`` / ``border_area`` attributes of ``attrs`` or their
@@ -98,8 +105,7 @@ class Capacitor(BuiltinModel):
         c, v = self.attrs["capacitance"], self.attrs["voltage"]
         if self.attrs["mode"] == "constant":
             return c * v * v * self.attrs["activity"] * 1e12
-        got = stats_of(stats, self.attrs["tensor"])
-        pmf = got.slice_pmf[: got.full_scale + 1] if got is not None else np.full(2, 0.5)
+        pmf = level_pmf(stats, self.attrs["tensor"])
         return switching_energy(pmf, c, v,
                                 zero_between_values=self.attrs["mode"] == "switch_from_zero") * 1e12
 
@@ -173,15 +179,11 @@ class C2CMultiplier(BuiltinModel):
     def _ladder_capacitance(self) -> float:
         return 3 * self.attrs["unit_capacitance"] * self.attrs["resolution"]
 
-    def _analog_pmf(self, stats) -> np.ndarray:
-        got = stats_of(stats, self.attrs["analog_tensor"])
-        return got.slice_pmf[: got.full_scale + 1] if got is not None else np.full(2, 0.5)
-
     def _energy(self, action, stats):
         if action != "read":
             return 0.0
         v, n = self.attrs["voltage"], self.attrs["resolution"]
-        pmf = self._analog_pmf(stats)
+        pmf = level_pmf(stats, self.attrs["analog_tensor"])
         if self.attrs["port"] == "analog":
             return switching_energy(pmf, self._ladder_capacitance(), v) \
                 * _C2C_REFERENCE_NODE_FACTOR / n * 1e12
