@@ -25,6 +25,7 @@ say how to reproduce it with the model:
   and scope (e.g. 48 cores for a chip throughput);
 * ``distributions``: operand values of the evaluated layer (empty: the
   workload's defaults; ``uniform``: uniform 8-bit Inputs and Weights;
+  ``cimloop_jia``: the histograms CiMLoop evaluates Macro A with;
   ``mean=M``: Inputs and Weights at zero or full scale with mean normalised
   value M, i.e. CiMLoop's AVERAGE_INPUT_VALUE = AVERAGE_WEIGHT_VALUE = M;
   :func:`distributions_for`).
@@ -89,8 +90,19 @@ def _two_point(mean: float) -> dict[str, Any]:
     return {"Inputs": flat, "Weights": flat}
 
 
+def _cimloop_jia() -> dict[str, Any]:
+    # CiMLoop's defaults for Macro A (the CiMLoop artifact (mit-emze/cimloop),
+    # arch/1_macro/jia_jssc_2020/variables_iso.yaml): INPUTS_HIST
+    # [0, 0, 0, 8, 4, 2, 1] (non-negative, mostly small) and a flat 15-bin
+    # WEIGHTS_HIST; its Table I / II tests run with them.
+    from .workload.distributions import Histogram
+    return {"Inputs": Histogram((0.0, 0.0, 0.0, 8.0, 4.0, 2.0, 1.0)),
+            "Weights": Histogram(tuple([1.0] * 15))}
+
+
 #: Named operand distributions a reference row may ask for (plus ``mean=M``).
-DISTRIBUTIONS: dict[str, Callable[[], dict[str, Any]]] = {"uniform": _uniform}
+DISTRIBUTIONS: dict[str, Callable[[], dict[str, Any]]] = {
+    "uniform": _uniform, "cimloop_jia": _cimloop_jia}
 
 
 def distributions_for(name: str) -> dict[str, Any]:
