@@ -15,9 +15,11 @@ from macro_helpers import MACROS, SHARED
 
 IMPLEMENTED = ("jia_jssc_2020", "sinangil_jssc_2021", "wan_nature_2022", "wang_vlsi_2022",
                "colonnade_jssc_2021")
+#: every shipped macro spec, so a new one is checked without being listed here
+SHIPPED = tuple(sorted(p.stem for p in MACROS.glob("*.yaml")))
 
 
-@pytest.mark.parametrize("name", IMPLEMENTED)
+@pytest.mark.parametrize("name", SHIPPED)
 def test_macro_has_shared_variables_header_and_description(name):
     path = MACROS / f"{name}.yaml"
     design = cimdse.load(path)
