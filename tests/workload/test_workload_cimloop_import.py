@@ -7,8 +7,6 @@ import pytest
 from cimdse.workload import (WorkloadError, get_network, load_cimloop_dir, load_cimloop_layer,
                              load_workload)
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "workloads" / "cimloop"
-
 H31 = "[" + ",".join(["0.01"] * 15 + ["0.5"] + ["0.02"] * 15) + "]"
 
 LAYER = f"""{{{{include_text('../problem_base.yaml')}}}}
@@ -126,15 +124,9 @@ TABLE = {"alexnet": (8, 0.714e9), "gpt2_medium": (145, 90.5e9), "mobilenet_v3": 
 
 
 @pytest.fixture(scope="module")
-def shared():
-    if not SHARED.is_dir():
-        pytest.skip("shared CiMLoop workloads not available")
-    return SHARED
-
-
-@pytest.fixture(scope="module")
-def imported(shared):
-    return {d.name: load_cimloop_dir(d) for d in sorted(shared.iterdir()) if d.is_dir()}
+def imported(cimloop_workloads):
+    return {d.name: load_cimloop_dir(d) for d in sorted(cimloop_workloads.iterdir())
+            if d.is_dir()}
 
 
 def test_every_shared_directory_imports(imported):
