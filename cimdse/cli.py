@@ -8,6 +8,7 @@ their message only, without a traceback, and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import sys
@@ -33,9 +34,19 @@ def _command(name: str):
 
 @_command("check")
 def _check(args: argparse.Namespace) -> int:
-    design = load(args.spec, overrides=parse_set(args.set), **_composition(args))
+    design = load(spec_file(args.spec), overrides=parse_set(args.set), **_composition(args))
     print(format_tree(design))
     return 0
+
+
+def spec_file(text: str) -> Path:
+    """A SPEC argument: a file, or the name of a shipped macro (``cimdse
+    macros``) when no such file exists and the text is a bare name."""
+    path = Path(text)
+    if path.exists() or path.suffix in (".yaml", ".yml") or len(path.parts) != 1:
+        return path
+    from .validation import macro_path
+    return macro_path(text)
 
 
 def format_tree(design: Design) -> str:
@@ -118,7 +129,7 @@ def _fmt(value: Any) -> str:
 @_command("evaluate")
 def _evaluate(args: argparse.Namespace) -> int:
     from .evaluate import evaluate
-    design = load(args.spec, overrides=parse_set(args.set), **_composition(args))
+    design = load(spec_file(args.spec), overrides=parse_set(args.set), **_composition(args))
     result = evaluate(design, args.workload, layer=args.layer)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -132,7 +143,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 @_command("accuracy")
 def _accuracy(args: argparse.Namespace) -> int:
     from .reference import accuracy
-    design = load(args.spec, overrides=parse_set(args.set))
+    design = load(spec_file(args.spec), overrides=parse_set(args.set))
     report = accuracy(design, args.workload, layers=args.layer or None, vectors=args.vectors,
                       cols=args.cols, seed=args.seed)
     if args.json:
@@ -193,6 +204,8 @@ def _macros(args: argparse.Namespace) -> int:
     from .validation import list_macros, macros_dir
     directory = macros_dir() if args.dir is None else Path(args.dir)
     infos = list_macros(directory)
+    if not infos:
+        raise CimdseError(f"no macro specs (*.yaml) in {directory}")
     if args.json:
         print(json.dumps([m.to_dict() for m in infos], indent=2, default=str))
         return 0
@@ -219,6 +232,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------- parser
 
+SPEC_HELP = "spec YAML file, or the name of a shipped macro (see `cimdse macros`)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cimdse",
@@ -229,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = sub.add_parser("check", help="validate a spec and print its resolved hierarchy")
-    check.add_argument("spec", help="spec YAML file")
+    check.add_argument("spec", help=SPEC_HELP)
     _add_set(check)
     _add_composition(check)
     check.add_argument("--workload", default=None,
@@ -240,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate", help="energy, latency, throughput and area of a design on a workload",
         description="Map every layer of the workload on the design (best mapping by the spec's "
                     "mapper metric) and report the totals.")
-    evaluate.add_argument("spec", help="spec YAML file")
+    evaluate.add_argument("spec", help=SPEC_HELP)
     evaluate.add_argument("--workload", default="max_utilization",
                           help="built-in network (see `cimdse workloads`), CiMLoop workload file or "
                                "directory, or max_utilization (default: one layer that exactly "
@@ -256,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "model, a value-level reference (the same component models evaluated per "
                     "action on sampled operand values) and a fixed-energy baseline (statistics "
                     "averaged over all layers); errors are fractions of the value-level energy.")
-    acc.add_argument("spec", help="spec YAML file")
+    acc.add_argument("spec", help=SPEC_HELP)
     acc.add_argument("--workload", default="resnet18",
                      help="built-in network, CiMLoop workload file or directory (default resnet18)")
     acc.add_argument("--layer", type=int, action="append", default=[], metavar="I",
@@ -283,8 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     macros = sub.add_parser(
         "macros", help="list the published macro models (configs/macros)",
         description="List the macro specs in configs/macros (found from the current directory "
-                    "upwards, else next to the package; $CIMDSE_MACROS overrides): name, paper, "
-                    "description, array size and technology.")
+                    "upwards, else the copy installed with the package; $CIMDSE_MACROS "
+                    "overrides): name, paper, description, array size and technology.")
     macros.add_argument("--dir", default=None, help="macro directory (default: configs/macros)")
     macros.add_argument("--json", action="store_true", help="print JSON")
 
@@ -322,6 +338,54 @@ def _composition(args: argparse.Namespace) -> dict[str, Any]:
             if getattr(args, k, None)}
 
 
+#: Options naming files or directories a command writes.
+OUTPUT_OPTIONS = ("out", "csv", "plot")
+
+
+def _output_paths(args: argparse.Namespace) -> list[str]:
+    return [str(getattr(args, k)) for k in OUTPUT_OPTIONS if getattr(args, k, None)]
+
+
+def _report_os_error(err: OSError, args: argparse.Namespace) -> None:
+    print(f"error: {os_error_text(err, _output_paths(args))}", file=sys.stderr)
+
+
+class _NamedStdout:
+    """``sys.stdout`` whose write errors (which carry no file name, e.g. a
+    full disk behind a redirection) name it."""
+
+    NAME = "standard output"
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as err:
+            raise OSError(err.errno, err.strerror, self.NAME) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as err:
+            raise OSError(err.errno, err.strerror, self.NAME) from None
+
+
+def os_error_text(err: OSError, outputs: list[str] = ()) -> str:
+    """One line for an OSError: the path(s) it names (else the command's
+    output paths) and the system's reason."""
+    paths = [str(p) for p in (err.filename, err.filename2) if p is not None]
+    where = " -> ".join(paths) if paths else ", ".join(outputs)
+    reason = err.strerror or str(err) or type(err).__name__
+    if err.errno == errno.ENOSPC:
+        reason += " (free some space or write elsewhere)"
+    return f"{where}: {reason}" if where else reason
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -330,17 +394,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    stdout, sys.stdout = sys.stdout, _NamedStdout(sys.stdout)
     try:
-        return _COMMANDS[args.command](args)
+        code = _COMMANDS[args.command](args)
+        sys.stdout.flush()      # a full disk behind stdout fails here, inside the handlers
+        return code
     except CimdseError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        return 0
+    except OSError as err:   # unwritable --out, full disk, unreadable file
+        _report_os_error(err, args)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # output piped into `head` and closed early
-        sys.stderr.close()
-        return 0
+    finally:
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 Macro specs live in ``configs/macros/*.yaml`` (one file per published chip,
 with a ``# paper: ...`` header line and a ``description:`` key).
 :func:`macros_dir` finds that directory from the current directory (or any
-parent) and, failing that, from the repository root next to the installed
-package, so it works from a clean checkout with ``pip install -e .``.
+parent) and, failing that, in the installed package (:mod:`cimdse.shipped`),
+so it works from a checkout, an editable install and an installed wheel.
 
 Validation
 ----------
@@ -54,7 +54,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import yaml
 
-from .spec.errors import CimdseError
+from .shipped import find_configs
+from .spec.errors import CimdseError, nearest
 
 #: Environment variable naming the macro directory explicitly.
 MACROS_ENV = "CIMDSE_MACROS"
@@ -133,23 +134,19 @@ class ValidationError(CimdseError):
 def macros_dir(start: str | Path | None = None) -> Path:
     """The ``configs/macros`` directory: ``$CIMDSE_MACROS``, else the first
     ``configs/macros`` in ``start`` (default: the current directory) or one
-    of its parents, else the one in the repository root next to the package."""
+    of its parents, else the one shipped in the package (:mod:`cimdse.shipped`)."""
     env = os.environ.get(MACROS_ENV)
     if env:
         path = Path(env)
         if path.is_dir():
             return path
         raise ValidationError(f"${MACROS_ENV}={env} is not a directory")
-    here = Path(start or Path.cwd()).resolve()
-    for base in (here, *here.parents):
-        if (base / MACROS_SUBDIR).is_dir():
-            return base / MACROS_SUBDIR
-    repo = Path(__file__).resolve().parent.parent / MACROS_SUBDIR
-    if repo.is_dir():
-        return repo
+    found = find_configs(MACROS_SUBDIR.name, start)
+    if found.is_dir():
+        return found
     raise ValidationError(
-        f"no {MACROS_SUBDIR} directory in {here} or its parents, nor next to the package; "
-        f"run from the repository or set ${MACROS_ENV}")
+        f"no {MACROS_SUBDIR} directory in {Path(start or Path.cwd()).resolve()} or its "
+        f"parents, nor in the installed package ({found}); set ${MACROS_ENV}")
 
 
 def macro_path(name: str | Path, directory: Path | None = None) -> Path:
@@ -216,6 +213,8 @@ _PlainLoader.add_multi_constructor(
 
 def list_macros(directory: Path | None = None) -> list[MacroInfo]:
     directory = directory or macros_dir()
+    if not directory.is_dir():
+        raise ValidationError(f"macro directory {directory} is not a directory")
     return [macro_info(p) for p in sorted(directory.glob("*.yaml"))]
 
 
@@ -281,27 +280,61 @@ def parse_overrides(text: str) -> tuple[tuple[str, Any], ...]:
     return tuple(out)
 
 
-def read_references(text: str) -> list[Reference]:
-    """Reference rows from CSV text (``#`` lines are comments)."""
+#: Columns every reference table must have (the others are optional).
+REQUIRED_COLUMNS = ("macro", "metric", "reference_value", "family", "quantity")
+
+
+def read_references(text: str, source: str = "references") -> list[Reference]:
+    """Reference rows from CSV text (``#`` lines are comments); a bad table
+    raises :class:`ValidationError` naming ``source`` and the data row."""
     lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
-    rows = []
-    for r in csv.DictReader(io.StringIO("\n".join(lines))):
+    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        raise ValidationError(f"{source}: not a reference table: missing column(s) "
+                              f"{', '.join(missing)}")
+    return [_reference_row(r, f"{source}: data row {n}") for n, r in enumerate(reader, 1)]
+
+
+def _reference_row(r: Mapping[str, str | None], where: str) -> Reference:
+    try:
         comps = tuple(c.strip() for c in (r.get("components") or "").split("+") if c.strip())
-        rows.append(Reference(
+        return Reference(
             macro=r["macro"], source=r.get("source_paper", ""), condition=r.get("condition", ""),
-            metric=r["metric"], reference=float(r["reference_value"]), unit=r.get("unit", ""),
+            metric=r["metric"], reference=_finite(r["reference_value"], "reference_value"),
+            unit=r.get("unit", ""),
             family=r["family"], quantity=r["quantity"], components=comps,
             overrides=parse_overrides(r.get("overrides", "")),
             workload=(r.get("workload") or "max_utilization").strip(),
-            model_scale=float(r.get("model_scale") or 1.0),
+            model_scale=_finite(r.get("model_scale") or "1", "model_scale"),
             distributions=(r.get("distributions") or "").strip(),
             fitted=(r.get("fitted") or "").strip().lower() in ("yes", "true", "1"),
-            relative_to=(r.get("relative_to") or "").strip()))
-    return rows
+            relative_to=(r.get("relative_to") or "").strip())
+    except (ValidationError, ValueError, TypeError, yaml.YAMLError) as err:
+        raise ValidationError(f"{where}: {err}") from None
+
+
+def _finite(text: str | None, column: str) -> float:
+    try:
+        value = float(text or "")
+    except ValueError:
+        raise ValidationError(f"{column} {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValidationError(f"{column} {text!r} is not a finite number")
+    return value
 
 
 def load_references(path: str | Path | None = None) -> list[Reference]:
-    return read_references(Path(path or REFERENCES).read_text())
+    """The reference table at ``path`` (default: the shipped one)."""
+    path = Path(path or REFERENCES)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ValidationError(f"cannot read reference table {path}: "
+                              f"{err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ValidationError(f"cannot read reference table {path}: not UTF-8 text") from None
+    return read_references(text, str(path))
 
 
 # -- model quantities ----------------------------------------------------------------------
@@ -441,7 +474,10 @@ class Validation:
             lines.append(f"  {fam:<18} {f['mean_abs_error']:7.1%}  bound {bound}  "
                          f"(max {f['max_abs_error']:.1%}, {f['n']} rows{fitted}){flag}")
         o = self.overall()
-        lines.append(f"overall: {o['mean_abs_error']:.1%} mean |error| over {o['n']} rows")
+        if o["mean_abs_error"] is None:
+            lines.append("overall: no rows evaluated")
+        else:
+            lines.append(f"overall: {o['mean_abs_error']:.1%} mean |error| over {o['n']} rows")
         for s in self.skipped:
             lines.append(f"skipped {s['macro']} '{s['metric']}': {s['reason']}")
         return "\n".join(lines)
@@ -493,18 +529,38 @@ def _model_value(run: Evaluator, ref: Reference) -> float:
     return value
 
 
+def check_macro_names(names: Iterable[str], refs: Sequence[Reference],
+                      specs: Iterable[str] | None = None) -> None:
+    """Raise :class:`ValidationError` for a name in ``names`` that no
+    reference row belongs to: a macro spec (in ``specs``) without published
+    rows, or an unknown name (with the nearest valid one suggested)."""
+    with_rows = sorted({r.macro for r in refs})
+    valid = ", ".join(with_rows) or "none"
+    for name in names:
+        if name in with_rows:
+            continue
+        if specs is not None and name in set(specs):
+            raise ValidationError(f"macro {name!r} has no published reference rows to "
+                                  f"validate against; macros with rows: {valid}")
+        hint = nearest(name, with_rows)
+        raise ValidationError(f"unknown macro {name!r}" + (f" (did you mean {hint!r}?)"
+                                                             if hint else "")
+                              + f"; macros with reference rows: {valid}")
+
+
 def validate(references: Sequence[Reference] | None = None, *,
              macros: Sequence[str] | None = None, evaluator: Evaluator | None = None,
              directory: Path | None = None) -> Validation:
     """Evaluate every reference row (of ``macros`` only, if given) and
     compare. Rows whose macro has no spec file are listed as skipped."""
     refs = list(references if references is not None else load_references())
-    if macros:
-        refs = [r for r in refs if r.macro in set(macros)]
-    run = evaluator or default_evaluator(directory)
     available = None
     if evaluator is None:
         available = {p.stem for p in (directory or macros_dir()).glob("*.yaml")}
+    if macros:
+        check_macro_names(macros, refs, available)
+        refs = [r for r in refs if r.macro in set(macros)]
+    run = evaluator or default_evaluator(directory)
     rows, skipped = [], []
     for ref in refs:
         if available is not None and ref.macro not in available:
@@ -517,6 +573,6 @@ def validate(references: Sequence[Reference] | None = None, *,
 
 
 __all__ = ["BOUNDS", "DISTRIBUTIONS", "FAMILIES", "QUANTITIES", "REFERENCES", "MacroInfo", "Reference", "Row",
-           "Validation", "ValidationError", "default_evaluator", "distributions_for", "list_macros",
+           "Validation", "ValidationError", "check_macro_names", "default_evaluator", "distributions_for", "list_macros",
            "load_references", "macro_info", "macro_path", "macros_dir", "model_quantity",
            "parse_overrides", "read_references", "validate"]

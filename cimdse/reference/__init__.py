@@ -8,10 +8,11 @@ action on actual operand values, to measure the statistical model's error.
   energies on the same action counts (``cimdse accuracy``).
 """
 
-from .accuracy import AccuracyReport, LayerAccuracy, accuracy, network_stats
+from .accuracy import (AccuracyError, AccuracyReport, LayerAccuracy, accuracy, exact_bits,
+                       network_stats)
 from .operands import OperandSample, encode_values, from_arrays, synthesize
 from .simulate import point_stats, value_level_energies, view_of
 
-__all__ = ["AccuracyReport", "LayerAccuracy", "accuracy", "network_stats",
-           "OperandSample", "encode_values", "from_arrays", "synthesize", "point_stats",
+__all__ = ["AccuracyError", "AccuracyReport", "LayerAccuracy", "accuracy", "exact_bits",
+           "network_stats", "OperandSample", "encode_values", "from_arrays", "synthesize", "point_stats",
            "value_level_energies", "view_of"]

@@ -32,10 +32,12 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from cimdse.encoding import EncodedHistogram
+from cimdse.errors import CimdseError
 from cimdse.mapping import SearchSettings, build_action_table
 from cimdse.mapping import evaluate as map_network
 from cimdse.mapping.actions import (EncodingConvention, LayerStats, TableCache,
-                                    component_rows, layer_stats, mixture, stats_of_encoded)
+                                    component_rows, layer_stats, stats_of_encoded)
 from cimdse.mapping.evaluate_layer import LayerResult, settings_from_design
 from cimdse.spec import Design
 
@@ -49,6 +51,14 @@ log = logging.getLogger(__name__)
 #: per-action energy is then well below 1 %).
 DEFAULT_VECTORS = 256
 DEFAULT_COLS = 64
+#: Limits of :func:`exact_bits`: operand width (codes are int64) and padded
+#: bits spelt out per entry (2**N codes each).
+MAX_EXACT_BITS = 62
+MAX_PADDED_BITS = 12
+
+
+class AccuracyError(CimdseError, ValueError):
+    """An accuracy comparison that cannot be set up as asked."""
 
 
 @dataclass
@@ -134,8 +144,55 @@ def network_stats(convention: EncodingConvention, layers, reduction: int) -> Lay
             encoded[t].append(one.encoded[t])
     bits = {"Inputs": convention.inputs.bits, "Weights": convention.weights.bits,
             "Outputs": convention.outputs.bits}
-    mixed = {t: mixture(encs, bits[t]) for t, encs in encoded.items()}
+    mixed = {t: exact_mixture(encs, bits[t]) for t, encs in encoded.items()}
     return stats_of_encoded(convention, mixed, reduction, ("network", id(mixed)))
+
+
+def exact_mixture(encoded: list[EncodedHistogram], bits: int) -> EncodedHistogram:
+    """Equal-weight mixture of encoded histograms on ``bits`` bits, each made
+    exact first (:func:`exact_bits`), equal codes merged."""
+    parts = [exact_bits(e, bits) for e in encoded]
+    codes = np.concatenate([_pack(p.bits) for p in parts])
+    probs = np.concatenate([p.probabilities / len(parts) for p in parts])
+    return _from_codes(codes, probs, bits, encoded[0].encoding, any(e.signed for e in encoded))
+
+
+def exact_bits(enc: EncodedHistogram, bits: int) -> EncodedHistogram:
+    """``enc`` on exactly ``bits`` bits, every entry a 0/1 code, with the same
+    statistics. CiMLoop's rule (``VALUE_RESAMPLE: cimloop``) pads an entry
+    narrower than ``bits`` with LSBs that are 1 with the entry's mean bit
+    value; each padded entry becomes one exact entry per padding pattern,
+    weighted by that pattern's probability (independent bits), and equal codes
+    are merged. A wider entry is truncated to its ``bits`` MSBs."""
+    pad = max(bits - enc.width, 0)
+    if bits > MAX_EXACT_BITS or pad > MAX_PADDED_BITS:
+        raise AccuracyError(f"the fixed-energy baseline cannot spell out a {enc.width}-bit "
+                            f"encoding on {bits} bits (at most {MAX_EXACT_BITS} bits and "
+                            f"{MAX_PADDED_BITS} padded); use --set VALUE_RESAMPLE=value")
+    kept = enc.bits[:, :bits]
+    mean = kept.mean(axis=1) if enc.width else np.zeros(len(kept))
+    pattern = np.arange(2 ** pad, dtype=np.int64)                          # padded LSBs
+    ones = ((pattern[:, None] >> np.arange(pad)) & 1).sum(axis=1)
+    weight = mean[:, None] ** ones * (1.0 - mean[:, None]) ** (pad - ones)    # (entries, P)
+    codes = (_pack(kept)[:, None] << pad) | pattern
+    probs = enc.probabilities[:, None] * weight
+    return _from_codes(codes.ravel(), probs.ravel(), bits, enc.encoding, enc.signed)
+
+
+def _pack(bits: np.ndarray) -> np.ndarray:
+    """(entries, width) 0/1 bits, MSB first -> (entries,) integer codes."""
+    place = np.int64(1) << np.arange(bits.shape[1] - 1, -1, -1, dtype=np.int64)
+    return bits.astype(np.int64) @ place
+
+
+def _from_codes(codes: np.ndarray, probs: np.ndarray, bits: int, encoding: str,
+                signed: bool) -> EncodedHistogram:
+    """The histogram of integer ``codes`` (equal codes merged) as bit vectors."""
+    keep = probs > 0
+    unique, where = np.unique(codes[keep], return_inverse=True)
+    merged = np.bincount(where.ravel(), weights=probs[keep], minlength=len(unique))
+    rows = (unique[:, None] >> np.arange(bits - 1, -1, -1)) & 1
+    return EncodedHistogram(rows.astype(np.uint8), merged, encoding, signed)
 
 
 def _priced(counts: LayerResult, pj) -> float:
@@ -162,9 +219,10 @@ def accuracy(design: Design, workload: Any, *, layers: list[int] | None = None,
     from cimdse.workload import load_workload
 
     t0 = time.perf_counter()
+    _check_tile(vectors, cols)
     settings = settings or settings_from_design(design)
     net = load_workload(workload_for(design, workload))
-    chosen = list(net.layers) if layers is None else [net.layers[i] for i in layers]
+    chosen = list(net.layers) if layers is None else _chosen_layers(net, layers)
     cache = TableCache(design)
     convention = cache.convention
     counted = map_network(design, chosen, settings=settings, tables=cache)
@@ -201,6 +259,21 @@ def accuracy(design: Design, workload: Any, *, layers: list[int] | None = None,
     return AccuracyReport(design.name, net.name, out, views, time.perf_counter() - t0)
 
 
+def _check_tile(vectors: int, cols: int) -> None:
+    for name, value in (("vectors", vectors), ("cols", cols)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise AccuracyError(f"--{name} must be a positive integer, got {value!r}")
+
+
+def _chosen_layers(net, layers: list[int]) -> list:
+    n = len(net.layers)
+    bad = [i for i in layers if not -n <= i < n]
+    if bad:
+        raise AccuracyError(f"--layer {bad[0]} out of range: {net.name} has {n} layers "
+                            f"(0..{n - 1})")
+    return [net.layers[i] for i in layers]
+
+
 def _max_rows(design: Design) -> int:
     rows = [component_rows(n) for n in design.components]
     rows = [r for r in rows if r is not None]
@@ -209,5 +282,5 @@ def _max_rows(design: Design) -> int:
 
 
 
-__all__ = ["AccuracyReport", "LayerAccuracy", "accuracy", "network_stats",
-           "DEFAULT_VECTORS", "DEFAULT_COLS"]
+__all__ = ["AccuracyError", "AccuracyReport", "LayerAccuracy", "accuracy", "exact_bits",
+           "exact_mixture", "network_stats", "DEFAULT_VECTORS", "DEFAULT_COLS"]

@@ -41,6 +41,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..shipped import find_configs
 from .errors import SpecError, nearest
 from .expressions import ExpressionError
 from .model import Location
@@ -84,15 +85,11 @@ def _prefixed(name: str | None) -> str | None:
 def systems_dir(start: str | Path | None = None) -> Path:
     """The ``configs/systems`` directory: ``$CIMDSE_SYSTEMS``, else the first
     ``configs/systems`` in ``start`` (default: the current directory) or one of
-    its parents, else the one next to the package."""
+    its parents, else the one shipped in the package (:mod:`cimdse.shipped`)."""
     env = os.environ.get(SYSTEMS_ENV)
     if env:
         return Path(env)
-    here = Path(start or Path.cwd()).resolve()
-    for base in (here, *here.parents):
-        if (base / SYSTEMS_SUBDIR).is_dir():
-            return base / SYSTEMS_SUBDIR
-    return Path(__file__).resolve().parents[2] / SYSTEMS_SUBDIR
+    return find_configs(SYSTEMS_SUBDIR.name, start)
 
 
 def level_path(level: str, value: Any, base_dir: Path) -> Path | None:

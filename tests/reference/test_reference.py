@@ -15,13 +15,13 @@ from cimdse.cli import main
 from cimdse.components.converters import adc_survey_energy_pj, ladder_code_energies
 from cimdse.mapping import SearchSettings
 from cimdse.mapping.actions import EncodingConvention, component_model
-from cimdse.reference import accuracy, from_arrays, synthesize, value_level_energies
+from cimdse.reference import (AccuracyError, accuracy, exact_bits, from_arrays, synthesize,
+                              value_level_energies)
 
 from .test_statistics_table import IN_PMF, tiny_design_and_stats
 
 REPO = Path(__file__).resolve().parents[2]
 FIG5 = REPO / "configs" / "examples" / "fig5_macro.yaml"
-CIMLOOP_RESNET18 = REPO.parent / "shared" / "workloads" / "cimloop" / "resnet18"
 FAST = SearchSettings(algorithm="random", max_evaluations=2000, min_evaluations=500,
                       victory_condition=500, progress=False)
 
@@ -100,10 +100,10 @@ def test_accuracy_on_a_resnet18_slice_meets_the_bounds():
     assert report.views["adc"] == "column_sum" and report.views["cell"] == "pair"
 
 
-@pytest.mark.skipif(not CIMLOOP_RESNET18.is_dir(), reason="CiMLoop workloads not present")
-def test_accuracy_with_profiled_histograms_meets_the_bounds():
+def test_accuracy_with_profiled_histograms_meets_the_bounds(cimloop_workloads):
     design = cimdse.load(FIG5)
-    report = accuracy(design, CIMLOOP_RESNET18, layers=[0, 1, 3], settings=FAST, vectors=128)
+    report = accuracy(design, cimloop_workloads / "resnet18", layers=[0, 1, 3], settings=FAST,
+                      vectors=128)
     _bounds(report)
 
 
@@ -147,3 +147,39 @@ def test_accuracy_accepts_real_operand_tiles():
     (layer,) = report.layers
     assert layer.name == "layer2.1.conv2" and layer.value_level_pj > 0
     assert layer.error < 0.2   # other values than the layer's distributions, same scale
+
+
+# -- CiMLoop-padded encodings (VALUE_RESAMPLE: cimloop, every shipped macro) ---------------
+
+SHIPPED_MACROS = sorted((REPO / "configs" / "macros").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("bits", [2, 3, 5, 8])
+def test_exact_bits_keeps_the_statistics_of_padded_and_truncated_entries(bits):
+    from cimdse.encoding import EncodedHistogram, stats_from_encoded
+    enc = EncodedHistogram(np.array([[1, 0, 1], [0, 1, 1], [0, 0, 0]]), np.array([.5, .3, .2]))
+    exact = exact_bits(enc, bits)
+    assert exact.width == bits and set(np.unique(exact.bits)) <= {0, 1}
+    assert len(exact.probabilities) == len(np.unique(exact.bits, axis=0))   # codes merged
+    for per_slice in (1, 2, bits):
+        padded, spelt = stats_from_encoded(enc, bits, per_slice), stats_from_encoded(exact, bits,
+                                                                                     per_slice)
+        assert spelt.p_one == pytest.approx(padded.p_one, abs=1e-12)
+        assert spelt.slice_pmf == pytest.approx(padded.slice_pmf, abs=1e-12)
+
+
+@pytest.mark.parametrize("path", SHIPPED_MACROS, ids=lambda p: p.stem)
+def test_accuracy_runs_on_every_shipped_macro(path):
+    report = accuracy(cimdse.load(path), "resnet18", layers=[0], settings=FAST, vectors=32,
+                      cols=16)
+    (layer,) = report.layers
+    assert np.isfinite([layer.statistical_pj, layer.value_level_pj, layer.fixed_pj]).all()
+    assert layer.value_level_pj > 0 and layer.error < 0.1, report.summary()
+
+
+def test_accuracy_rejects_a_layer_out_of_range_and_an_empty_tile():
+    design = cimdse.load(FIG5)
+    with pytest.raises(AccuracyError, match="--layer 21 out of range: resnet18 has 21 layers"):
+        accuracy(design, "resnet18", layers=[21], settings=FAST)
+    with pytest.raises(AccuracyError, match="--vectors must be a positive integer"):
+        accuracy(design, "resnet18", layers=[0], settings=FAST, vectors=0)
