@@ -19,10 +19,11 @@ shape once. ``statistics=False`` prices every layer without statistics
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Mapping
 
-from .mapping import NetworkResult, SearchSettings
+from .mapping import MappingError, NetworkResult, SearchSettings
 from .mapping import evaluate as _map_network
 from .mapping import max_utilization_layer
 from .mapping.actions import TableCache
@@ -44,8 +45,27 @@ def evaluate(design: Design | str | Path, workload: Any = MAX_UTILIZATION,
     if isinstance(design, (str, Path)):
         design = load(design, overrides=overrides, workload=workload)
     tables = TableCache(design) if statistics else None
-    return _map_network(design, workload_for(design, workload), layer=layer, settings=settings,
-                        tables=tables)
+    result = _map_network(design, workload_for(design, workload), layer=layer,
+                          settings=settings, tables=tables)
+    check_finite(result)
+    result.notes = list(design.notes)
+    return result
+
+
+def check_finite(result: NetworkResult) -> None:
+    """Raise :class:`MappingError` naming the component if a total is NaN or infinite
+    (finite per-action energies can still overflow once multiplied by the counts)."""
+    totals = {"energy (pJ)": result.energy_pj, "latency (s)": result.latency_s,
+              "area (um^2)": sum(result.area_um2.values())}
+    for what, value in totals.items():
+        if math.isfinite(value):
+            continue
+        parts = {**result.energy_breakdown} if what.startswith("energy") else \
+            dict(result.area_um2) if what.startswith("area") else {}
+        culprits = [c for c, v in parts.items() if not math.isfinite(v)]
+        named = f" of component '{culprits[0]}'" if culprits else ""
+        raise MappingError(f"design '{result.design}': the {what}{named} is {value}; the "
+                           "model left its valid range (see `cimdse components`)")
 
 
 def workload_for(design: Design, workload: Any) -> Any:
@@ -57,4 +77,4 @@ def workload_for(design: Design, workload: Any) -> Any:
     return Network(name=MAX_UTILIZATION, layers=(max_utilization_layer(design, unit),))
 
 
-__all__ = ["evaluate", "workload_for", "NetworkResult", "MAX_UTILIZATION"]
+__all__ = ["evaluate", "check_finite", "workload_for", "NetworkResult", "MAX_UTILIZATION"]

@@ -17,26 +17,38 @@ Conventions every built-in model follows (documented here once):
   energy / the area (calibration knobs, as in CiMLoop's compound classes).
 * ``example_attributes()``: the minimal attributes that make the model
   constructible (used by the conformance tests and ``cimdse components``).
+* Every numeric attribute declares its valid range (``bounds``, see
+  :mod:`cimdse.bounds`); the base class checks them all at construction.
+  ``voltage`` is bounded relative to the nominal supply of the model's
+  ``technology``: :data:`SUPPLY` for logic and array supplies, :data:`SWING`
+  for levels a line, ladder or capacitor is driven to.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any, ClassVar, Mapping
 
+from ..bounds import EXPONENT, SCALE, SECONDS, Range, SupplyRange
 from ..encoding import ValueStats, stats_of, uniform_stats
 from .base import ACTIONS, Attribute, ComponentAttributeError, ComponentModel, check_action
-from .scaling import (MAX_NODE_NM, MIN_NODE_NM, tech_area_factor, tech_energy_factor,
-                      voltage_energy_factor)
+from .scaling import (MAX_NODE_NM, MIN_NODE_NM, nominal_supply_v, tech_area_factor,
+                      tech_energy_factor, voltage_energy_factor)
 
-TECHNOLOGY = Attribute("technology", "nm", "CMOS technology node (7-180 nm)", 65.0)
-VOLTAGE = Attribute("voltage", "V", "supply voltage", 1.0)
-ENERGY_SCALE = Attribute("energy_scale", "-", "multiplier on every dynamic energy", 1.0)
-AREA_SCALE = Attribute("area_scale", "-", "multiplier on area", 1.0)
+TECHNOLOGY = Attribute("technology", "nm", "CMOS technology node", 65.0,
+                       bounds=Range(MIN_NODE_NM, MAX_NODE_NM))
+#: a logic / array supply: valid around the node's nominal (bounds.SupplyRange)
+SUPPLY = SupplyRange(nominal_supply_v, "supply")
+#: a level a line, ladder or capacitor is driven to (at most the supply range)
+SWING = SupplyRange(nominal_supply_v, "swing")
+VOLTAGE = Attribute("voltage", "V", "supply voltage", 1.0, bounds=SUPPLY)
+ENERGY_SCALE = Attribute("energy_scale", "-", "multiplier on every dynamic energy", 1.0,
+                         bounds=SCALE)
+AREA_SCALE = Attribute("area_scale", "-", "multiplier on area", 1.0, bounds=SCALE)
 CYCLE = Attribute("cycle_seconds", "s", "clock period; leak energy per cycle = power x period",
-                  1e-9)
+                  1e-9, bounds=SECONDS)
 V_EXP = Attribute("voltage_energy_exponent", "-",
-                  "energy ~ (V / V_reference) ** exponent (2 = dynamic C V^2)", 2.0)
+                  "energy ~ (V / V_reference) ** exponent (2 = dynamic C V^2)", 2.0,
+                  bounds=EXPONENT)
 
 COMMON: tuple[Attribute, ...] = (ENERGY_SCALE, AREA_SCALE, CYCLE)
 
@@ -50,27 +62,6 @@ class BuiltinModel(ComponentModel):
     """
 
     example: ClassVar[Mapping[str, Any]] = {}
-    #: numeric attributes that must be > 0 / >= 0 (checked at construction)
-    positive: ClassVar[tuple[str, ...]] = ()
-    non_negative: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, attributes: Mapping[str, Any]):
-        super().__init__(attributes)
-        positive = self.positive + ("cycle_seconds",)
-        for key in positive + self.non_negative + ("energy_scale", "area_scale"):
-            value = self.attrs.get(key)
-            if value is None:
-                continue
-            if not math.isfinite(value) or value < 0 or (key in positive and value == 0):
-                rule = "> 0" if key in positive else ">= 0"
-                raise ComponentAttributeError(
-                    f"attribute '{key}' of class '{self.name}' must be {rule}, got {value!r}",
-                    field=key)
-        node = self.attrs.get("technology")
-        if node is not None and not MIN_NODE_NM <= node <= MAX_NODE_NM:
-            raise ComponentAttributeError(
-                f"attribute 'technology' of class '{self.name}' must be within "
-                f"{MIN_NODE_NM:g}-{MAX_NODE_NM:g} nm, got {node!r}", field="technology")
 
     @classmethod
     def example_attributes(cls) -> dict[str, Any]:

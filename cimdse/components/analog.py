@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..bounds import (AREA_F2, AREA_UM2, CAPACITANCE, CONVERTER_BITS, DENSITY, SCALE, Range,
+                      positive)
 from ..encoding import stats_of
-from ._common import COMMON, TECHNOLOGY, BuiltinModel
+from ._common import COMMON, SWING, TECHNOLOGY, BuiltinModel
 from .base import Attribute, ComponentAttributeError
 from .registry import register
 
@@ -77,20 +79,22 @@ class Capacitor(BuiltinModel):
     name = "capacitor"
     source = "C V^2 switching; CiMLoop misc.py Capacitor (the CiMLoop artifact (mit-emze/cimloop))"
     attributes = (
-        Attribute("capacitance", "F", "capacitance"),
-        Attribute("voltage", "V", "voltage swing", 0.7),
+        Attribute("capacitance", "F", "capacitance", bounds=CAPACITANCE),
+        Attribute("voltage", "V", "voltage swing", 0.7, bounds=SWING),
         Attribute("mode", "-", "'constant', 'switch' or 'switch_from_zero'", "constant", str),
-        Attribute("activity", "-", "transitions per read in 'constant' mode", 1.0),
+        Attribute("activity", "-", "transitions per read in 'constant' mode", 1.0,
+                  bounds=SCALE),
         Attribute("tensor", "-", "tensor whose values set the voltage ('switch' modes)",
                   "Inputs", str),
         Attribute("stacked", "-", "stacked over logic: no area", False, bool),
-        Attribute("cap_density", "F/m^2", "<= 0: 2.3 fF/um^2 x (22/tech)^2", -1.0),
-        Attribute("border_area", "um^2", "< 0: 1 um^2 x (tech/22)^2", -1.0),
+        Attribute("cap_density", "F/m^2", "<= 0: 2.3 fF/um^2 x (22/tech)^2", -1.0,
+                  bounds=DENSITY),
+        Attribute("border_area", "um^2", "< 0: 1 um^2 x (tech/22)^2", -1.0,
+                  bounds=Range(None, AREA_UM2.high)),
         TECHNOLOGY,
         *COMMON,
     )
     example = {"capacitance": 1e-15}
-    non_negative = ("capacitance", "voltage", "activity")
 
     def __init__(self, attributes):
         super().__init__(attributes)
@@ -151,23 +155,25 @@ class C2CMultiplier(BuiltinModel):
     source = ("C-2C ladder charge sharing (Wang et al. JSSC 2023); CiMLoop c2c_multiplier "
               "(the CiMLoop artifact (mit-emze/cimloop))")
     attributes = (
-        Attribute("resolution", "bits", "digital operand bits N (ladder stages)", 8, int),
-        Attribute("unit_capacitance", "F", "unit capacitance C", 1e-15),
-        Attribute("voltage", "V", "full-scale analog level", 0.7),
+        Attribute("resolution", "bits", "digital operand bits N (ladder stages)", 8, int,
+                  bounds=CONVERTER_BITS),
+        Attribute("unit_capacitance", "F", "unit capacitance C", 1e-15,
+                  bounds=positive(CAPACITANCE.high)),
+        Attribute("voltage", "V", "full-scale analog level", 0.7, bounds=SWING),
         Attribute("port", "-", "'analog' or 'digital': which operand a read applies",
                   "analog", str),
         Attribute("analog_tensor", "-", "tensor carried as a voltage", "Inputs", str),
         Attribute("digital_tensor", "-", "tensor carried as bits", "Weights", str),
         Attribute("switch_area", "F^2", "pass gates + inverter per bit (4 transistors at "
-                  "100 F^2, CiMLoop c2c_multiplier)", 400.0),
-        Attribute("cap_density", "F/m^2", "<= 0: 2.3 fF/um^2 x (22/tech)^2", -1.0),
-        Attribute("border_area", "um^2", "per capacitor; < 0: 1 um^2 x (tech/22)^2", -1.0),
+                  "100 F^2, CiMLoop c2c_multiplier)", 400.0, bounds=AREA_F2),
+        Attribute("cap_density", "F/m^2", "<= 0: 2.3 fF/um^2 x (22/tech)^2", -1.0,
+                  bounds=DENSITY),
+        Attribute("border_area", "um^2", "per capacitor; < 0: 1 um^2 x (tech/22)^2", -1.0,
+                  bounds=Range(None, AREA_UM2.high)),
         TECHNOLOGY,
         *COMMON,
     )
     example = {"resolution": 8, "unit_capacitance": 2e-15}
-    positive = ("resolution", "unit_capacitance")
-    non_negative = ("voltage", "switch_area")
 
     def __init__(self, attributes):
         super().__init__(attributes)

@@ -26,8 +26,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..bounds import (AREA_F2, COUNT, CURRENT, DEVICE_VOLTAGE, FEATURES, FRACTION,
+                      MAX_CONVERTER_BITS, RESISTANCE, SCALE, Range, non_negative, positive)
 from ..encoding import stats_of
-from ._common import COMMON, TECHNOLOGY, VOLTAGE, BuiltinModel
+from ._common import COMMON, SWING, TECHNOLOGY, VOLTAGE, BuiltinModel
 from .base import Attribute, ComponentAttributeError
 from .registry import register
 from .scaling import feature_area_um2
@@ -157,9 +159,12 @@ class _CellGeometry(BuiltinModel):
 _CELL_GEOMETRY = (
     Attribute("cell_file", "path", "NVSim-style cell file (path or shipped name); '' = none",
               "", str),
-    Attribute("cell_area", "F^2", "cell area (None: cell file, else 40)", None),
-    Attribute("cell_aspect_ratio", "-", "cell height / width (None: cell file, else 1)", None),
-    Attribute("access_width", "F", "access transistor width (None: cell file, else 4)", None),
+    Attribute("cell_area", "F^2", "cell area (None: cell file, else 40)", None,
+              bounds=positive(AREA_F2.high)),
+    Attribute("cell_aspect_ratio", "-", "cell height / width (None: cell file, else 1)", None,
+              bounds=positive(1e3)),
+    Attribute("access_width", "F", "access transistor width (None: cell file, else 4)", None,
+              bounds=FEATURES),
 )
 
 
@@ -203,25 +208,29 @@ class RRAMCell(_CellGeometry):
               "as NVSim/NeuroSim cell files (the CiMLoop artifact (mit-emze/cimloop))")
     attributes = _CELL_GEOMETRY + (
         Attribute("resistance_on", "ohm", "low-resistance state (None: cell file, else 250k)",
-                  None),
-        Attribute("resistance_off", "ohm", "high-resistance state (None: file, else 1M)", None),
-        Attribute("read_voltage", "V", "read voltage (None: cell file, else 0.1)", None),
-        Attribute("read_pulse_width", "s", "duration of one read pulse", 1e-9),
-        Attribute("set_voltage", "V", "programming voltage (None: cell file, else 2)", None),
-        Attribute("set_pulse", "s", "programming pulse (None: cell file, else 50 ns)", None),
-        Attribute("write_energy_multiplier", "-", "calibration of the write energy", 1.0),
+                  None, bounds=RESISTANCE),
+        Attribute("resistance_off", "ohm", "high-resistance state (None: file, else 1M)", None,
+                  bounds=RESISTANCE),
+        Attribute("read_voltage", "V", "read voltage (None: cell file, else 0.1)", None,
+                  bounds=DEVICE_VOLTAGE),
+        Attribute("read_pulse_width", "s", "duration of one read pulse", 1e-9,
+                  bounds=non_negative(1.0)),
+        Attribute("set_voltage", "V", "programming voltage (None: cell file, else 2)", None,
+                  bounds=DEVICE_VOLTAGE),
+        Attribute("set_pulse", "s", "programming pulse (None: cell file, else 50 ns)", None,
+                  bounds=non_negative(1.0)),
+        Attribute("write_energy_multiplier", "-", "calibration of the write energy", 1.0,
+                  bounds=SCALE),
         Attribute("input_mode", "-", "'temporal' (pulses) or 'voltage' (voltage DAC)",
                   "temporal", str),
-        Attribute("width_cells", "-", "cells of one operand on a row, read together", 1, int),
-        Attribute("depth_cells", "-", "cells sharing the row, used in other steps", 1, int),
+        Attribute("width_cells", "-", "cells of one operand on a row, read together", 1, int,
+                  bounds=COUNT),
+        Attribute("depth_cells", "-", "cells sharing the row, used in other steps", 1, int,
+                  bounds=COUNT),
         TECHNOLOGY,
         *COMMON,
     )
     example = {"cell_file": "rram_example.cell"}
-    positive = ("resistance_on", "resistance_off", "width_cells", "depth_cells", "cell_area",
-                "cell_aspect_ratio")
-    non_negative = ("read_voltage", "read_pulse_width", "set_voltage", "set_pulse",
-                    "write_energy_multiplier", "access_width")
 
     def __init__(self, attributes):
         super().__init__(attributes)
@@ -282,24 +291,28 @@ class SRAMCell(_CellGeometry):
     source = ("NeuroSim-style E_lo/E_hi interpolation (Chen, Peng, Yu, IEEE TCAD 2018; "
               "the CiMLoop artifact (mit-emze/cimloop)) with a closed-form C V^2 surrogate (ours)")
     attributes = _CELL_GEOMETRY + (
-        Attribute("capacitance_multiplier", "-", "None: cell file, else 1", None),
-        Attribute("capacitance_adjust", "F", "None: cell file, else 0", None),
-        Attribute("read_leak_multiplier", "-", "None: cell file, else 1", None),
-        Attribute("write_energy_multiplier", "-", "None: cell file, else 1", None),
-        Attribute("nmos_width", "F", "access/pull-down NMOS width (None: file, else 10)", None),
-        Attribute("lo_fraction", "-", "E_lo / E_hi (cells storing 0)", 0.1),
-        Attribute("leakage_current", "A", "leakage of one 6T cell at the supply", 1e-11),
-        Attribute("width_cells", "-", "cells of one operand on a row, read together", 1, int),
-        Attribute("depth_cells", "-", "cells sharing the row, used in other steps", 1, int),
+        Attribute("capacitance_multiplier", "-", "None: cell file, else 1", None, bounds=SCALE),
+        # may be negative: the cell's total capacitance is clamped at 0
+        Attribute("capacitance_adjust", "F", "None: cell file, else 0", None,
+                  bounds=Range(-1e-6, 1e-6)),
+        Attribute("read_leak_multiplier", "-", "None: cell file, else 1", None, bounds=SCALE),
+        Attribute("write_energy_multiplier", "-", "None: cell file, else 1", None,
+                  bounds=SCALE),
+        Attribute("nmos_width", "F", "access/pull-down NMOS width (None: file, else 10)", None,
+                  bounds=FEATURES),
+        Attribute("lo_fraction", "-", "E_lo / E_hi (cells storing 0)", 0.1, bounds=FRACTION),
+        Attribute("leakage_current", "A", "leakage of one 6T cell at the supply", 1e-11,
+                  bounds=CURRENT),
+        Attribute("width_cells", "-", "cells of one operand on a row, read together", 1, int,
+                  bounds=COUNT),
+        Attribute("depth_cells", "-", "cells sharing the row, used in other steps", 1, int,
+                  bounds=COUNT),
         Attribute("input_mode", "-", "'temporal' (E[code] pulses) or 'level' (one activation "
                   "weighted by x-bar: analog-level inputs)", "temporal", str),
         VOLTAGE, TECHNOLOGY,
         *COMMON,
     )
     example = {"cell_file": "sram_example.cell"}
-    positive = ("width_cells", "depth_cells", "cell_area", "cell_aspect_ratio")
-    non_negative = ("voltage", "lo_fraction", "leakage_current", "nmos_width",
-                    "capacitance_multiplier", "read_leak_multiplier", "write_energy_multiplier")
 
     def __init__(self, attributes):
         super().__init__(attributes)
@@ -342,20 +355,24 @@ class SRAMCell(_CellGeometry):
 
 _DRIVER = _CELL_GEOMETRY + (
     Attribute("temporal_dac_bits", "bits", "bits of a temporal (PWM / pulse-count) input DAC",
-              0, int),
+              0, int, bounds=non_negative(MAX_CONVERTER_BITS)),
     Attribute("temporal_spiking", "-", "pulse-count input: x' = x-bar (2^tdb - 1) pulses",
               False, bool),
     Attribute("voltage_dac_bits", "bits", "bits of a voltage DAC (2^(b-1) - 1 extra rails)",
-              1, int),
-    Attribute("conductance_load_factor", "-", "E_on,hi / E_on,lo - 1 (load of high cells)", 0.1),
-    Attribute("off_fraction", "-", "E_off / E_on (row not pulsed in an activation)", 0.05),
+              1, int, bounds=non_negative(MAX_CONVERTER_BITS)),
+    Attribute("conductance_load_factor", "-", "E_on,hi / E_on,lo - 1 (load of high cells)", 0.1,
+              bounds=SCALE),
+    Attribute("off_fraction", "-", "E_off / E_on (row not pulsed in an activation)", 0.05,
+              bounds=FRACTION),
     Attribute("driver_area", "F^2", "fixed area of one driver (one rail): decode, level "
-              "shift; the buffer sized to the line is added", 600.0),
-    Attribute("stage_effort", "-", "fan-out per buffer stage the driver is sized for", 4.0),
-    Attribute("leakage_current", "A", "leakage of one driver", 1e-9),
+              "shift; the buffer sized to the line is added", 600.0, bounds=AREA_F2),
+    # a buffer stage must gain (> 1); the chain's size grows as effort / (effort - 1)
+    Attribute("stage_effort", "-", "fan-out per buffer stage the driver is sized for", 4.0,
+              bounds=Range(1.0, 100.0, low_open=True)),
+    Attribute("leakage_current", "A", "leakage of one driver", 1e-9, bounds=CURRENT),
     Attribute("write_voltage", "V", "voltage when programming (None: cell SetVoltage, else V)",
-              None),
-    VOLTAGE, TECHNOLOGY,
+              None, bounds=DEVICE_VOLTAGE),
+    VOLTAGE.within(SWING), TECHNOLOGY,
     *COMMON,
 )
 
@@ -369,18 +386,6 @@ class _Driver(_CellGeometry):
     width) and k_drv = 0.25 for a tapered buffer chain; E_on,hi = (1 +
     ``conductance_load_factor``) E_on,lo; E_off = ``off_fraction`` E_on.
     """
-
-    positive = ("cell_area", "cell_aspect_ratio")
-    non_negative = ("voltage", "conductance_load_factor", "off_fraction", "driver_area",
-                    "leakage_current", "temporal_dac_bits", "voltage_dac_bits", "access_width",
-                    "write_voltage")
-
-    def __init__(self, attributes):
-        super().__init__(attributes)
-        if self.attrs["stage_effort"] <= 1:
-            raise ComponentAttributeError(
-                f"stage_effort must be > 1 (a buffer stage must gain), got "
-                f"{self.attrs['stage_effort']!r}", field="stage_effort")
 
     def _n_cells(self) -> int:
         raise NotImplementedError
@@ -439,9 +444,9 @@ class RowDriver(_Driver):
     name = "row_driver"
     source = ("NeuroSim V1.3 E_on/E_off interpolation in x-bar and c-bar (the CiMLoop artifact (mit-emze/cimloop) "
               "; Peng et al., IEDM 2019) with a closed-form C V^2 surrogate (ours)")
-    attributes = (Attribute("cols", "-", "cells on the driven row", 128, int),) + _DRIVER
+    attributes = (Attribute("cols", "-", "cells on the driven row", 128, int, bounds=COUNT),
+                  ) + _DRIVER
     example = {"cols": 128}
-    positive = _Driver.positive + ("cols",)
 
     def _n_cells(self):
         return self.attrs["cols"]
@@ -473,9 +478,9 @@ class ColumnDriver(_Driver):
 
     name = "column_driver"
     source = RowDriver.source
-    attributes = (Attribute("rows", "-", "cells on the driven column", 128, int),) + _DRIVER
+    attributes = (Attribute("rows", "-", "cells on the driven column", 128, int, bounds=COUNT),
+                  ) + _DRIVER
     example = {"rows": 128}
-    positive = _Driver.positive + ("rows",)
 
     def _n_cells(self):
         return self.attrs["rows"]

@@ -10,8 +10,10 @@ consumes an ActionTable (component x action -> pJ) built once per
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping
+
+from ..bounds import Range, RangeError, SupplyRange, check_number, number_text
 
 #: Actions every model prices. ``read``: an access served towards the
 #: compute (a storage read, a value passing through a converter or driver);
@@ -36,9 +38,12 @@ class ComponentAttributeError(ValueError):
 
 @dataclass(frozen=True)
 class Attribute:
-    """One attribute a model accepts: name, unit, meaning and default.
+    """One attribute a model accepts: name, unit, meaning, default and range.
 
-    A default of ``REQUIRED`` makes the attribute mandatory.
+    A default of ``REQUIRED`` makes the attribute mandatory. A numeric
+    attribute (``kind`` float or int) must be a finite number within
+    ``bounds`` (:mod:`cimdse.bounds`); a None default means "not given"
+    (the model falls back to another source) and is never range-checked.
     """
 
     name: str
@@ -46,10 +51,18 @@ class Attribute:
     doc: str
     default: Any = _REQUIRED
     kind: type = float
+    bounds: Range | SupplyRange | None = None
 
     @property
     def required(self) -> bool:
         return self.default is _REQUIRED
+
+    def within(self, bounds: Range | SupplyRange) -> "Attribute":
+        """This attribute with another valid range (for a model that needs it)."""
+        return replace(self, bounds=bounds)
+
+    def valid_range(self) -> str:
+        return self.bounds.describe() if self.bounds is not None else ""
 
 
 REQUIRED = _REQUIRED
@@ -62,10 +75,11 @@ class ComponentModel:
 
     * ``name``: the ``class:`` value a spec uses to pick this model.
     * ``source``: where the formulas and constants come from (paper, table).
-    * ``attributes``: every attribute the model reads, with unit and default.
-      Attributes a node carries for other purposes (inherited technology,
-      storage sizes the mapper reads) are ignored, not rejected: a model
-      validates only what it declares.
+    * ``attributes``: every attribute the model reads, with unit, default
+      and valid range. Attributes a node carries for other purposes
+      (inherited technology, storage sizes the mapper reads) are ignored
+      here: a model validates only what it declares (the spec resolver
+      rejects a name that nothing reads).
     * ``energy_pj(action, stats)``: energy in pJ of one ``action`` (one of
       :data:`ACTIONS`) of one instance; ``stats`` is None or a mapping
       tensor name -> :class:`cimdse.encoding.ValueStats` (what the component
@@ -79,8 +93,9 @@ class ComponentModel:
     * ``example_attributes()``: attributes that make the model constructible
       (the required ones); used by conformance tests and documentation.
 
-    The constructor validates and converts attributes; after construction the
-    model is immutable.
+    The constructor validates and converts attributes (type, finiteness,
+    range); values in a range's extrapolation band are kept and described in
+    ``warnings``. After construction the model is immutable.
     """
 
     name: ClassVar[str] = ""
@@ -89,6 +104,7 @@ class ComponentModel:
 
     def __init__(self, attributes: Mapping[str, Any]):
         self.attrs: Mapping[str, Any] = _validate(self, attributes)
+        self.warnings: tuple[str, ...] = _range_warnings(self)
 
     def energy_pj(self, action: str, stats: Any = None) -> float:
         raise NotImplementedError
@@ -108,7 +124,8 @@ class ComponentModel:
         """The attribute table shown by ``cimdse components``."""
         return [
             {"attribute": a.name, "unit": a.unit,
-             "default": "required" if a.required else a.default, "doc": a.doc}
+             "default": "required" if a.required else a.default, "range": a.valid_range(),
+             "doc": a.doc}
             for a in cls.attributes
         ]
 
@@ -131,25 +148,50 @@ def _validate(model: ComponentModel, given: Mapping[str, Any]) -> dict[str, Any]
             out[attr.name] = attr.default
             continue
         out[attr.name] = _convert(model.name, attr, given[attr.name])
+    # supply ranges depend on the (already checked) technology: check them last
+    for attr in sorted(model.attributes, key=lambda a: isinstance(a.bounds, SupplyRange)):
+        _check_range(model.name, attr, out)
     return out
 
 
 def _convert(model_name: str, attr: Attribute, value: Any) -> Any:
     if attr.kind in (float, int):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        try:
+            return check_number(value, attr.kind)
+        except RangeError as err:
+            unit = f" (in {attr.unit})" if attr.unit not in ("", "-") else ""
             raise ComponentAttributeError(
-                f"attribute '{attr.name}' of class '{model_name}' must be a number "
-                f"in {attr.unit}, got {value!r}", field=attr.name)
-        if attr.kind is int and float(value) != int(value):
-            raise ComponentAttributeError(
-                f"attribute '{attr.name}' of class '{model_name}' must be an "
-                f"integer, got {value!r}", field=attr.name)
-        return attr.kind(value)
+                f"attribute '{attr.name}' of class '{model_name}' {err}{unit}",
+                field=attr.name) from None
     if not isinstance(value, attr.kind):
         raise ComponentAttributeError(
             f"attribute '{attr.name}' of class '{model_name}' must be of type "
             f"{attr.kind.__name__}, got {value!r}", field=attr.name)
     return value
+
+
+def _check_range(model_name: str, attr: Attribute, attrs: Mapping[str, Any]) -> None:
+    value = attrs.get(attr.name)
+    if attr.bounds is None or value is None or attr.kind not in (float, int):
+        return
+    problem = attr.bounds.check(value, attrs, attr.unit)
+    if problem:
+        raise ComponentAttributeError(
+            f"attribute '{attr.name}' of class '{model_name}' {problem}, got "
+            f"{number_text(value)}",
+            field=attr.name)
+
+
+def _range_warnings(model: ComponentModel) -> tuple[str, ...]:
+    out = []
+    for attr in model.attributes:
+        value = model.attrs.get(attr.name)
+        if attr.bounds is None or value is None or attr.kind not in (float, int):
+            continue
+        text = attr.bounds.warning(value, model.attrs)
+        if text:
+            out.append(f"class '{model.name}' attribute '{attr.name}': {text}")
+    return tuple(out)
 
 
 def suggest(name: str, options: list[str] | tuple[str, ...]) -> str:

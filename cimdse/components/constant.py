@@ -7,6 +7,7 @@ to describe structure (a container boundary that stores nothing).
 
 from __future__ import annotations
 
+from ..bounds import AREA_UM2, ENERGY_PJ, POWER, SECONDS
 from .base import Attribute, ComponentModel, check_action
 from .registry import register
 
@@ -16,13 +17,17 @@ class Constant(ComponentModel):
     name = "constant"
     source = "user-supplied per-action energies (pJ) and area (um^2)"
     attributes = (
-        Attribute("read_energy", "pJ", "energy of one read action", 0.0),
-        Attribute("write_energy", "pJ", "energy of one write (fill) action", 0.0),
-        Attribute("update_energy", "pJ", "energy of one output update action", 0.0),
-        Attribute("compute_energy", "pJ", "energy of one MAC at this level", 0.0),
-        Attribute("leak_power", "W", "static power of one instance", 0.0),
-        Attribute("area", "um^2", "area of one instance", 0.0),
-        Attribute("cycle_seconds", "s", "clock period, to turn leak power into pJ/cycle", 1e-9),
+        Attribute("read_energy", "pJ", "energy of one read action", 0.0, bounds=ENERGY_PJ),
+        Attribute("write_energy", "pJ", "energy of one write (fill) action", 0.0,
+                  bounds=ENERGY_PJ),
+        Attribute("update_energy", "pJ", "energy of one output update action", 0.0,
+                  bounds=ENERGY_PJ),
+        Attribute("compute_energy", "pJ", "energy of one MAC at this level", 0.0,
+                  bounds=ENERGY_PJ),
+        Attribute("leak_power", "W", "static power of one instance", 0.0, bounds=POWER),
+        Attribute("area", "um^2", "area of one instance", 0.0, bounds=AREA_UM2),
+        Attribute("cycle_seconds", "s", "clock period, to turn leak power into pJ/cycle", 1e-9,
+                  bounds=SECONDS),
     )
 
     def energy_pj(self, action: str, stats=None) -> float:

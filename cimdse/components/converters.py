@@ -17,8 +17,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..bounds import (CAPACITANCE, CONVERTER_BITS, COUNT, DENSITY, ENERGY_PJ, FRACTION,
+                      MAX_LINE_CELLS, MAX_SCALE, RATE, RESISTANCE, SCALE, Range, non_negative,
+                      positive)
 from ..encoding import column_sum_pmf, stats_of
-from ._common import COMMON, TECHNOLOGY, VOLTAGE, BuiltinModel
+from ._common import COMMON, SWING, TECHNOLOGY, VOLTAGE, BuiltinModel
 from .base import Attribute, ComponentAttributeError
 from .registry import register
 
@@ -54,10 +57,11 @@ def adc_survey_area_um2(energy_pj: float, technology_nm: float, throughput: floa
 
 
 _ADC_ATTRS = (
-    Attribute("resolution", "bits", "ADC resolution", 8.0),
-    Attribute("throughput", "samples/s", "total conversion rate of all n_adcs ADCs", 1e8),
+    Attribute("resolution", "bits", "ADC resolution", 8.0, bounds=CONVERTER_BITS),
+    Attribute("throughput", "samples/s", "total conversion rate of all n_adcs ADCs", 1e8,
+              bounds=RATE),
     Attribute("n_adcs", "-", "ADCs sharing the throughput (the instance is the bank)", 1,
-              int),
+              int, bounds=COUNT),
     TECHNOLOGY,
     *COMMON,
 )
@@ -78,7 +82,6 @@ class ADC(BuiltinModel):
               "CiMLoop's ADC plug-in (Andrulis et al., ISPASS 2024; the CiMLoop artifact (mit-emze/cimloop))")
     attributes = _ADC_ATTRS
     example = {"resolution": 8, "throughput": 1.896e8, "n_adcs": 256}
-    positive = ("resolution", "throughput", "n_adcs")
 
     def __init__(self, attributes):
         super().__init__(attributes)
@@ -157,17 +160,18 @@ class SarADC(ADC):
               "Ginsburg & Chandrakasan ISCAS 2005 and Liu et al. JSSC 2010")
     attributes = _ADC_ATTRS + (
         Attribute("dac_energy_fraction", "-",
-                  "share of the survey energy spent switching the CDAC at uniform codes", 0.5),
+                  "share of the survey energy spent switching the CDAC at uniform codes", 0.5,
+                  bounds=FRACTION),
         Attribute("switching", "-", "'conventional' (value-dependent) or 'monotonic'",
                   "conventional", str),
         Attribute("rows", "-", "active rows summed on the converted column (0: use Outputs)",
-                  0, int),
+                  0, int, bounds=non_negative(MAX_LINE_CELLS)),
+        # > 1 when the mapper prices fewer filled rows than the ADC was sized for
         Attribute("full_scale_fraction", "-",
-                  "ADC full scale as a fraction of the largest possible column sum", 1.0),
+                  "ADC full scale as a fraction of the largest possible column sum", 1.0,
+                  bounds=positive(MAX_SCALE)),
     )
     example = {"resolution": 8, "throughput": 1e8}
-    positive = ("resolution", "throughput", "n_adcs", "full_scale_fraction")
-    non_negative = ("rows",)
 
     def __init__(self, attributes):
         super().__init__(attributes)
@@ -175,9 +179,6 @@ class SarADC(ADC):
             raise ComponentAttributeError(
                 f"sar_adc switching must be 'conventional' or 'monotonic', got "
                 f"{self.attrs['switching']!r}", field="switching")
-        if not 0.0 <= self.attrs["dac_energy_fraction"] <= 1.0:
-            raise ComponentAttributeError("sar_adc dac_energy_fraction must be in [0, 1]",
-                                          field="dac_energy_fraction")
 
     @property
     def n_bits(self) -> int:
@@ -262,13 +263,15 @@ def _dac_code_pmf(model: BuiltinModel, stats, n_bits: int) -> np.ndarray:
 
 
 _DAC_COMMON = (
-    Attribute("resolution", "bits", "DAC resolution (bits per conversion)", 8.0),
-    VOLTAGE, TECHNOLOGY,
+    Attribute("resolution", "bits", "DAC resolution (bits per conversion)", 8.0,
+              bounds=CONVERTER_BITS),
+    VOLTAGE.within(SWING), TECHNOLOGY,
     Attribute("flip_flop_energy", "pJ",
-              "input register energy per bit toggle (default: Aladdin 45 nm register, "
-              "0.009 pJ/bit, scaled to the node)", -1.0),
+              "input register energy per bit toggle (< 0: Aladdin 45 nm register, "
+              "0.009 pJ/bit, scaled to the node)", -1.0, bounds=Range(None, ENERGY_PJ.high)),
     Attribute("controller_energy_scale", "-",
-              "multiplier on the ladder controller energy (V tech_nm)^2 N 8e-17 J", 1.0),
+              "multiplier on the ladder controller energy (V tech_nm)^2 N 8e-17 J", 1.0,
+              bounds=SCALE),
     *COMMON,
 )
 
@@ -280,10 +283,6 @@ class _Ladder(BuiltinModel):
     flip_flops x bit_flip_probability] + (V tech_nm)^2 N 8e-17 J [controller],
     where the code PMF is the Inputs slice PMF resampled to 2^N codes.
     """
-
-    positive = ("resolution", "voltage", "technology")
-    non_negative = ("unit_capacitance", "unit_resistance", "latency_cycles",
-                    "controller_energy_scale")
 
     @property
     def n_bits(self) -> int:
@@ -324,9 +323,10 @@ class DacC2C(_Ladder):
     name = "dac_c2c"
     source = "X-2X ladder nodal analysis, CiMLoop X2X_ladder plug-in (the CiMLoop artifact (mit-emze/cimloop))"
     attributes = _DAC_COMMON + (
-        Attribute("unit_capacitance", "F", "unit capacitor C of the C-2C ladder", 1e-15),
+        Attribute("unit_capacitance", "F", "unit capacitor C of the C-2C ladder", 1e-15,
+                  bounds=CAPACITANCE),
         Attribute("cap_density", "F/m^2", "capacitor density (<= 0: 2.3 fF/um^2 x (22/tech)^2)",
-                  -1.0),
+                  -1.0, bounds=DENSITY),
     )
     example = {"resolution": 8}
 
@@ -352,8 +352,10 @@ class DacR2R(_Ladder):
     name = "dac_r2r"
     source = "X-2X ladder nodal analysis, CiMLoop X2X_ladder plug-in (the CiMLoop artifact (mit-emze/cimloop))"
     attributes = _DAC_COMMON + (
-        Attribute("unit_resistance", "ohm", "unit resistor R of the R-2R ladder", 5000.0),
-        Attribute("latency_cycles", "cycles", "cycles the ladder drives per conversion", 1.0),
+        Attribute("unit_resistance", "ohm", "unit resistor R of the R-2R ladder", 5000.0,
+                  bounds=RESISTANCE),
+        Attribute("latency_cycles", "cycles", "cycles the ladder drives per conversion", 1.0,
+                  bounds=non_negative(1e6)),
     )
     example = {"resolution": 8}
 
@@ -367,21 +369,20 @@ class DacR2R(_Ladder):
 
 
 _TEMPORAL = (
-    Attribute("resolution", "bits", "DAC resolution: codes 0 .. 2^N - 1", 8.0),
-    VOLTAGE, TECHNOLOGY,
+    Attribute("resolution", "bits", "DAC resolution: codes 0 .. 2^N - 1", 8.0,
+              bounds=CONVERTER_BITS),
+    VOLTAGE.within(SWING), TECHNOLOGY,
     Attribute("load_capacitance", "F", "capacitance of the driven line (row/wordline)",
-              20e-15),
+              20e-15, bounds=CAPACITANCE),
     Attribute("step_energy", "pJ",
               "energy per time step of the pulse generator (< 0: an N-bit counter step, "
-              "Aladdin 45 nm counter 0.25074 pJ/32 b, scaled)", -1.0),
+              "Aladdin 45 nm counter 0.25074 pJ/32 b, scaled)", -1.0,
+              bounds=Range(None, ENERGY_PJ.high)),
     *COMMON,
 )
 
 
 class _Temporal(BuiltinModel):
-    positive = ("resolution",)
-    non_negative = ("voltage", "load_capacitance")
-
     @property
     def n_bits(self) -> int:
         return max(1, int(round(self.attrs["resolution"])))

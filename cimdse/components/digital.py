@@ -28,27 +28,28 @@ scales them (e.g. CiMLoop's p(1-p) factors). Data values are not used.
 
 from __future__ import annotations
 
-from ._common import COMMON, TECHNOLOGY, V_EXP, BuiltinModel
+from ..bounds import COUNT, MAX_WIDTH_BITS, SCALE, WIDTH_BITS, non_negative
+from ._common import COMMON, SUPPLY, TECHNOLOGY, V_EXP, BuiltinModel
 from .base import Attribute
 from .registry import register
 
 REF_V = 0.9
 
 _DIGITAL = (
-    Attribute("width", "bits", "operand width", 8, int),
+    Attribute("width", "bits", "operand width", 8, int, bounds=WIDTH_BITS),
     TECHNOLOGY,
-    Attribute("voltage", "V", "supply voltage", REF_V),
+    Attribute("voltage", "V", "supply voltage", REF_V, bounds=SUPPLY),
     V_EXP,
-    Attribute("activity", "-", "switching activity relative to the reference", 1.0),
+    Attribute("activity", "-", "switching activity relative to the reference", 1.0,
+              bounds=SCALE),
     Attribute("leak_fraction", "-",
-              "leakage power as a fraction of (read energy / cycle_seconds)", 0.01),
+              "leakage power as a fraction of (read energy / cycle_seconds)", 0.01,
+              bounds=non_negative(1e3)),
     *COMMON,
 )
 
 
 class _PerBit(BuiltinModel):
-    positive = ("width", "n_inputs")
-    non_negative = ("voltage", "activity", "leak_fraction")
     ref_pj_per_bit: float = 0.0
     ref_um2_per_bit: float = 0.0
     ref_nm: float = 45.0
@@ -98,7 +99,8 @@ class AdderTree(_PerBit):
     name = "adder_tree"
     source = Adder.source + "; tree of n-1 adders with growing width"
     op_actions = ("read", "update")
-    attributes = _DIGITAL + (Attribute("n_inputs", "-", "operands reduced", 8, int),)
+    attributes = _DIGITAL + (Attribute("n_inputs", "-", "operands reduced", 8, int,
+                                       bounds=COUNT),)
     ref_pj_per_bit, ref_um2_per_bit, ref_nm = Adder.ref_pj_per_bit, Adder.ref_um2_per_bit, 40.0
 
     def _bits(self):
@@ -189,8 +191,8 @@ class Multiplier(_PerBit):
     source = _HOROWITZ_SOURCE + "; array-multiplier scaling with width x width_b"
     op_actions = ("read", "compute")
     attributes = _DIGITAL + (
-        Attribute("width_b", "bits", "second operand width (0: same as width)", 0, int),)
-    non_negative = _PerBit.non_negative + ("width_b",)
+        Attribute("width_b", "bits", "second operand width (0: same as width)", 0, int,
+                  bounds=non_negative(MAX_WIDTH_BITS)),)
     ref_pj_per_bit, ref_um2_per_bit, ref_nm = (_HOROWITZ_MULT_PJ_PER_BIT2,
                                                _HOROWITZ_MULT_UM2_PER_BIT2, 45.0)
 
@@ -218,8 +220,7 @@ class MAC(Multiplier):
     source = _HOROWITZ_SOURCE + ", 32b add 0.1 pJ / 137 um^2; multiplier + accumulator adder"
     attributes = Multiplier.attributes + (
         Attribute("accumulator_width", "bits", "accumulator adder width (0: width + width_b)",
-                  0, int),)
-    non_negative = Multiplier.non_negative + ("accumulator_width",)
+                  0, int, bounds=non_negative(MAX_WIDTH_BITS)),)
 
     def accumulator_bits(self) -> int:
         given = self.attrs["accumulator_width"]

@@ -44,7 +44,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ._common import BuiltinModel, ENERGY_SCALE, AREA_SCALE, V_EXP
+from ..bounds import (CONVERTER_BITS, MAX_DEPTH_WORDS, MAX_SCALE, SECONDS, WIDTH_BITS, Range,
+                      at_least, positive)
+from ._common import BuiltinModel, ENERGY_SCALE, AREA_SCALE, SUPPLY, V_EXP
+from .scaling import MAX_NODE_NM, MIN_NODE_NM
 from .array import data_path
 from .base import ACTIONS, Attribute, ComponentAttributeError, suggest
 from .registry import register
@@ -118,13 +121,19 @@ class TableComponent(BuiltinModel):
     attributes = (
         Attribute("entry", "-", "library class name (e.g. 'jia_datapath')", kind=str),
         Attribute("library", "path", "extra CSV library ('' = shipped only)", "", str),
-        Attribute("technology", "nm", "node (None: the entry's)", None),
-        Attribute("voltage", "V", "supply (None: the entry's)", None),
-        Attribute("width", "bits", "datapath width (None: the entry's)", None),
-        Attribute("depth", "words", "storage depth (None: the entry's)", None),
-        Attribute("resolution", "bits", "resolution (None: the entry's)", None),
-        Attribute("n_steps", "-", "steps per action (None: the entry's)", None),
-        Attribute("cycle_seconds", "s", "clock period (None: the entry's, else 1 ns)", None),
+        Attribute("technology", "nm", "node (None: the entry's)", None,
+                  bounds=Range(MIN_NODE_NM, MAX_NODE_NM)),
+        Attribute("voltage", "V", "supply (None: the entry's)", None, bounds=SUPPLY),
+        Attribute("width", "bits", "datapath width (None: the entry's)", None,
+                  bounds=WIDTH_BITS),
+        Attribute("depth", "words", "storage depth (None: the entry's)", None,
+                  bounds=at_least(1, MAX_DEPTH_WORDS)),
+        Attribute("resolution", "bits", "resolution (None: the entry's)", None,
+                  bounds=CONVERTER_BITS),
+        Attribute("n_steps", "-", "steps per action (None: the entry's)", None,
+                  bounds=positive(MAX_SCALE)),
+        Attribute("cycle_seconds", "s", "clock period (None: the entry's, else 1 ns)", None,
+                  bounds=SECONDS),
         V_EXP, ENERGY_SCALE, AREA_SCALE,
     )
     example = {"entry": "jia_datapath"}

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import math
 
-from ._common import COMMON, TECHNOLOGY, V_EXP, BuiltinModel
+from ..bounds import (ENERGY_PER_BIT, MAX_DEPTH_WORDS, MAX_WIDTH_BITS, WIDTH_BITS, Range,
+                      at_least, non_negative)
+from ._common import COMMON, SUPPLY, TECHNOLOGY, V_EXP, BuiltinModel
 from .base import Attribute, ComponentAttributeError
 from .registry import register
 
@@ -47,20 +49,20 @@ class SRAMBuffer(BuiltinModel):
     source = ("energy fit to M. Horowitz, ISSCC 2014 (8 KB/32 KB/1 MB SRAM, 45 nm); area with "
               "CACTI's 146 F^2 6T cell and 70 % array efficiency; node scaling Stillmaker-Baas")
     attributes = (
-        Attribute("width", "bits", "bits per access (word width)", 64, int),
-        Attribute("depth", "words", "words stored", 1024, int),
-        Attribute("ports", "-", "read/write ports", 1, int),
+        Attribute("width", "bits", "bits per access (word width)", 64, int, bounds=WIDTH_BITS),
+        Attribute("depth", "words", "words stored", 1024, int,
+                  bounds=at_least(1, MAX_DEPTH_WORDS)),
+        Attribute("ports", "-", "read/write ports", 1, int, bounds=at_least(1, 64)),
         TECHNOLOGY,
-        Attribute("voltage", "V", "supply voltage", _REF_V),
+        Attribute("voltage", "V", "supply voltage", _REF_V, bounds=SUPPLY),
         V_EXP,
-        Attribute("leakage_per_bit", "W", "static power per stored bit", 5e-11),
+        Attribute("leakage_per_bit", "W", "static power per stored bit", 5e-11,
+                  bounds=non_negative(1e-3)),
         Attribute("address_generator", "-", "add one address increment per access", True, bool),
         _TOP_LEVEL,
         *COMMON,
     )
     example = {"width": 64, "depth": 1024}
-    positive = ("width", "depth", "ports", "voltage")
-    non_negative = ("leakage_per_bit",)
 
     def access_energy_pj(self) -> float:
         a = self.attrs
@@ -113,14 +115,14 @@ class DRAM(BuiltinModel):
               "DDR4, GDDR6 derived by V^2 scaling (ours)")
     attributes = (
         Attribute("type", "-", f"one of {', '.join(DRAM_PJ_PER_BIT)}", "LPDDR4", str),
-        Attribute("width", "bits", "bits per access", 64, int),
+        Attribute("width", "bits", "bits per access", 64, int,
+                  bounds=non_negative(MAX_WIDTH_BITS)),
         Attribute("pj_per_bit", "pJ/bit", "override of the type's energy per bit (< 0: table)",
-                  -1.0),
+                  -1.0, bounds=Range(None, ENERGY_PER_BIT.high)),
         _TOP_LEVEL,
         *COMMON,
     )
     example = {"type": "LPDDR4", "width": 64}
-    non_negative = ("width",)
 
     def __init__(self, attributes):
         super().__init__(attributes)

@@ -7,7 +7,8 @@ powers/areas) as converted to per-access energies in CiMLoop's library
 
 from __future__ import annotations
 
-from ._common import COMMON, TECHNOLOGY, V_EXP, BuiltinModel
+from ..bounds import AREA_UM2, ENERGY_PER_BIT, MAX_WIDTH_BITS, WIDTH_BITS, at_least, non_negative
+from ._common import COMMON, SUPPLY, TECHNOLOGY, V_EXP, BuiltinModel
 from .base import Attribute
 from .registry import register
 
@@ -32,15 +33,14 @@ class Router(BuiltinModel):
     source = ("ISAAC router (Shafiee et al., ISCA 2016) shared by four tiles, 32 nm: "
               "20.74 pJ / 256 b, 37500 um^2 (CiMLoop library, the CiMLoop artifact (mit-emze/cimloop))")
     attributes = (
-        Attribute("width", "bits", "flit width", 256, int),
-        Attribute("ports", "-", "router ports", _ROUTER_PORTS, int),
+        Attribute("width", "bits", "flit width", 256, int, bounds=WIDTH_BITS),
+        Attribute("ports", "-", "router ports", _ROUTER_PORTS, int, bounds=at_least(1, 64)),
         TECHNOLOGY,
-        Attribute("voltage", "V", "supply voltage", _REF_V),
+        Attribute("voltage", "V", "supply voltage", _REF_V, bounds=SUPPLY),
         V_EXP,
         *COMMON,
     )
     example = {"width": 256}
-    positive = ("width", "ports", "voltage")
 
     def _energy(self, action, stats):
         if action not in ("read", "update"):
@@ -66,13 +66,14 @@ class ChipLink(BuiltinModel):
     source = ("ISAAC HyperTransport chip-to-chip link (Shafiee et al., ISCA 2016): 26 pJ per "
               "128 b, 23 mm^2 (CiMLoop library, the CiMLoop artifact (mit-emze/cimloop))")
     attributes = (
-        Attribute("width", "bits", "bits per transfer", 128, int),
-        Attribute("pj_per_bit", "pJ/bit", "energy per bit", 26.0 / 128),
-        Attribute("area_per_128b", "um^2", "area per 128 bits of link width", 23e6),
+        Attribute("width", "bits", "bits per transfer", 128, int,
+                  bounds=non_negative(MAX_WIDTH_BITS)),
+        Attribute("pj_per_bit", "pJ/bit", "energy per bit", 26.0 / 128, bounds=ENERGY_PER_BIT),
+        Attribute("area_per_128b", "um^2", "area per 128 bits of link width", 23e6,
+                  bounds=AREA_UM2),
         *COMMON,
     )
     example = {"width": 128}
-    non_negative = ("width", "pj_per_bit", "area_per_128b")
 
     def _energy(self, action, stats):
         if action in ("read", "write", "update"):

@@ -19,6 +19,11 @@ Accelergy library plug-in that CiMLoop uses; the CiMLoop artifact (mit-emze/ciml
 * 180 nm is not in the transcribed table; it is extrapolated from 130 nm
   with classical constant-voltage scaling (area ~ L^2, energy ~ C ~ L).
   Nodes outside 7-180 nm raise ``ValueError``.
+* Nominal supply per node (:func:`nominal_supply_v`): the Predictive
+  Technology Model cards (180 nm 1.8 V, 130 nm 1.3 V, 90 nm 1.2 V, 65 nm
+  1.1 V, 45 nm 1.0 V, 32 and 20 nm 0.9 V, 16 nm 0.85 V, 14 nm 0.8 V, 10 nm
+  0.75 V, 7 nm 0.7 V), the centre of every model's valid supply range
+  (:class:`cimdse.bounds.SupplyRange`).
 
 Voltage
 -------
@@ -57,6 +62,11 @@ _ENERGY_FIT = {
 MIN_NODE_NM, MAX_NODE_NM = 7.0, 180.0
 DEFAULT_V_REF = 0.8
 
+# Nominal supply (V) per node: the Predictive Technology Model cards (bulk
+# CMOS 130-32 nm, PTM-MG FinFET 20-7 nm) and the classic 1.8 V of 180 nm.
+_NOMINAL_VDD = {180: 1.8, 130: 1.3, 90: 1.2, 65: 1.1, 45: 1.0, 32: 0.9, 20: 0.9, 16: 0.85,
+                14: 0.8, 10: 0.75, 7: 0.7}
+
 
 def _check_node(node_nm: float) -> float:
     node = float(node_nm)
@@ -87,6 +97,14 @@ def _loglog(node_nm: float, table: dict[int, float]) -> float:
 def node_area(node_nm: float) -> float:
     """Area of a fixed design at ``node_nm`` relative to 45 nm."""
     return _loglog(node_nm, _AREA_REL_45)
+
+
+def nominal_supply_v(node_nm: float | None) -> float:
+    """Nominal supply (V) at ``node_nm`` (log-log between tabulated nodes);
+    None (node unknown): the widest, 180 nm's 1.8 V."""
+    if node_nm is None:
+        return _NOMINAL_VDD[180]
+    return _loglog(node_nm, _NOMINAL_VDD)
 
 
 def node_energy(node_nm: float, v_ref: float = DEFAULT_V_REF) -> float:
@@ -137,5 +155,6 @@ def scale_energy(energy: float, *, from_nm: float, to_nm: float, from_v: float,
 
 __all__ = ["DEFAULT_V_REF", "MAX_NODE_NM", "MIN_NODE_NM", "NODES_NM",
            "alpha_power_delay_factor", "feature_area_um2", "node_area", "node_energy",
+           "nominal_supply_v",
            "scale_energy", "tech_area_factor", "tech_energy_factor", "voltage_energy_factor"]
 

@@ -60,6 +60,7 @@ from cimdse.encoding import (EncodedHistogram, ValueStats, bit_matrix, stats_fro
 from cimdse.spec.model import Design
 
 from .errors import MappingError
+from .mapspace import divisors
 
 log = logging.getLogger(__name__)
 
@@ -244,22 +245,18 @@ def reduction_size(layer: Any) -> int:
     return int(dims.get("C", 1) * dims.get("R", 1) * dims.get("S", 1))
 
 
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
 def row_capacity(rows: int, layer: Any) -> int:
     """Largest c x r x s <= ``rows`` with c | C, r | R, s | S: the rows of one
     bitline a layer can fill with products of a single output."""
     dims = dict(layer.dims)
     best = 1
-    for c in _divisors(int(dims.get("C", 1))):
+    for c in divisors(int(dims.get("C", 1))):
         if c > rows:
             break
-        for r in _divisors(int(dims.get("R", 1))):
+        for r in divisors(int(dims.get("R", 1))):
             if c * r > rows:
                 break
-            for s_ in _divisors(int(dims.get("S", 1))):
+            for s_ in divisors(int(dims.get("S", 1))):
                 if c * r * s_ > rows:
                     break
                 best = max(best, c * r * s_)
@@ -351,10 +348,20 @@ def build_action_table(design: Design,
                 e = float(model.energy_pj(action, views[0]))
             else:
                 e = math.fsum(float(model.energy_pj(action, v)) for v in views) / len(views)
-            energy[(node.name, action)] = e * node.energy_factor(action)
-        area[node.name] = float(model.area_um2()) * node.area_factor
+            energy[(node.name, action)] = _finite(e * node.energy_factor(action), node,
+                                                  f"energy per {action} (pJ)")
+        area[node.name] = _finite(float(model.area_um2()) * node.area_factor, node,
+                                  "area (um^2)")
         instances[node.name] = node.instances
     return ActionTable(energy, area, instances)
+
+
+def _finite(value: float, node, what: str) -> float:
+    """``value``, or a MappingError naming the component whose model overflowed."""
+    if not math.isfinite(value):
+        raise MappingError(f"component '{node.name}' ({node.location}): its {what} is "
+                           f"{value}; an attribute or scale is out of the model's range")
+    return value
 
 
 def component_rows(node, reduction: int | None = None) -> int | None:

@@ -79,6 +79,9 @@ class NetworkResult:
     latency_s: float = 0.0
     actions: dict[str, dict[str, int]] = field(default_factory=dict)
     energy_breakdown: dict[str, float] = field(default_factory=dict)
+    #: inputs the models extrapolated (e.g. a supply outside the node's
+    #: nominal band), one sentence each (:attr:`cimdse.spec.Design.notes`)
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for lr in self.layers:
@@ -168,6 +171,7 @@ class NetworkResult:
         for comp, e in sorted(self.energy_breakdown.items(), key=lambda kv: -kv[1]):
             share = e / self.energy_pj if self.energy_pj else 0.0
             lines.append(f"    {comp:<24} {e:12.4g}  {share:6.1%}")
+        lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -181,7 +185,7 @@ class NetworkResult:
                 "breakdown": {"energy_pj": dict(self.energy_breakdown),
                               "area_um2": dict(self.area_um2),
                               "actions": {c: dict(a) for c, a in self.actions.items()}},
-                "layers": [lr.to_dict() for lr in self.layers]}
+                "layers": [lr.to_dict() for lr in self.layers], "notes": list(self.notes)}
 
 
 def settings_from_design(design: Design) -> SearchSettings:

@@ -18,6 +18,13 @@
   factors, that any mapping could give it.
 * :func:`max_utilization_layer`: a layer whose dims are multiplied by every
   node's ``max_utilization`` factors (CiMLoop's full-array runs).
+
+Bounds (so a huge spec ends in a clear error instead of a hang): a dim may be
+at most :data:`MAX_DIM_BOUND`; each dim's table is counted before it is built
+(:func:`count_factorizations`, a dynamic programme over the divisors) and a
+table of more than ``max_rows`` rows is a :class:`MapspaceTooLargeError`
+naming the dim and what to change. Divisors come from a prime factorisation
+(O(sqrt n)), never from a scan up to n.
 """
 
 from __future__ import annotations
@@ -25,18 +32,76 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from cimdse.spec.model import TENSORS, Design
 
+from .arch import BACKING as BACKING_NAME
 from .arch import Arch
 from .errors import MappingError, NoValidMappingError
 from .problem import DIM_INDEX, DIMS, Problem
 
 
+#: Largest loop bound of a problem dim (2**40): divisors stay cheap (trial
+#: division to 2**20) and every product of factors fits an int64.
+MAX_DIM_BOUND = 2 ** 40
+#: Rows of one dim's factor table at most: 2e6 rows x slots x 8 bytes, e.g.
+#: 240 MB with 15 loop slots.
+MAX_TABLE_ROWS = 2_000_000
+
+
+class MapspaceTooLargeError(MappingError):
+    """A mapspace that cannot be enumerated within the mapper's bounds."""
+
+
+@lru_cache(maxsize=4096)
+def prime_factors(n: int) -> tuple[tuple[int, int], ...]:
+    """``((p, k), ...)`` with ``n = prod p**k``, primes ascending (n >= 1)."""
+    out, rest, p = [], int(n), 2
+    while p * p <= rest:
+        k = 0
+        while rest % p == 0:
+            rest //= p
+            k += 1
+        if k:
+            out.append((p, k))
+        p += 1 if p == 2 else 2
+    if rest > 1:
+        out.append((rest, 1))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _divisors(n: int) -> tuple[int, ...]:
+    divs = [1]
+    for p, k in prime_factors(n):
+        divs = [d * p ** e for d in divs for e in range(k + 1)]
+    return tuple(sorted(divs))
+
+
 def divisors(n: int) -> list[int]:
-    return [k for k in range(1, n + 1) if n % k == 0]
+    """Divisors of ``n`` ascending."""
+    return list(_divisors(int(n)))
+
+
+def smallest_prime_factor(value: int, bound: int) -> int:
+    """Smallest prime factor of ``value`` (a divisor of ``bound``); 1 for 1."""
+    for p, _ in prime_factors(bound):
+        if value % p == 0:
+            return p
+    return 1
+
+
+def check_problem_size(problem: Problem) -> None:
+    """Reject dims beyond :data:`MAX_DIM_BOUND` before any table is built."""
+    for d, bound in enumerate(problem.bounds):
+        if bound > MAX_DIM_BOUND:
+            raise MapspaceTooLargeError(
+                f"mapspace too large for layer {problem.name!r}: dim {DIMS[d]}={bound:.4g} "
+                f"exceeds the mapper's maximum {MAX_DIM_BOUND:.4g} (2**40); use a smaller "
+                "layer or hardware (max_utilization factors and meshes multiply the dims)")
 
 
 @dataclass
@@ -89,13 +154,21 @@ def _filter(arch: Arch, s: int, d: int, bound: int, problem: Problem):
 
 
 def factor_tables(arch: Arch, problem: Problem, allowed: Allowed,
-                  max_rows: int = 2_000_000) -> list[np.ndarray]:
-    """Per dim, all ordered factorisations ``[rows, slots]`` over allowed factors."""
+                  max_rows: int = MAX_TABLE_ROWS) -> list[np.ndarray]:
+    """Per dim, all ordered factorisations ``[rows, slots]`` over allowed factors.
+
+    Raises :class:`MapspaceTooLargeError` (before building anything) if a
+    dim has more than ``max_rows`` of them.
+    """
     tables = []
     n = len(arch.slots)
     for d, bound in enumerate(problem.bounds):
+        per_slot = [allowed.values[s][d] for s in range(n)]
+        count = count_factorizations(bound, per_slot)
+        if count > max_rows:
+            raise MapspaceTooLargeError(_too_large(arch, problem, d, count, max_rows))
         rows: list[tuple[int, ...]] = []
-        _factorize(bound, 0, n, [allowed.values[s][d] for s in range(n)], (), rows, max_rows)
+        _factorize(bound, 0, n, per_slot, (), rows, max_rows)
         if not rows:
             raise NoValidMappingError(_no_factorization(arch, problem, allowed, d),
                                       reason=f"dim {DIMS[d]}")
@@ -113,6 +186,34 @@ def _factorize(rest, s, n, allowed, prefix, out, max_rows):
     for v in allowed[s]:
         if rest % v == 0:
             _factorize(rest // v, s + 1, n, allowed, prefix + (v,), out, max_rows)
+
+
+def count_factorizations(bound: int, per_slot: list[list[int]]) -> int:
+    """Ordered factorisations of ``bound`` with slot ``s`` taking a factor from
+    ``per_slot[s]`` (dynamic programme over the divisors still to place)."""
+    ways = {bound: 1}  # divisor still to place -> ways to reach it
+    for s, allowed in enumerate(per_slot):
+        last = s == len(per_slot) - 1
+        nxt: dict[int, int] = {}
+        for rest, n in ways.items():
+            for v in allowed:
+                if v > rest:
+                    break
+                if rest % v == 0 and (not last or v == rest):
+                    nxt[rest // v] = nxt.get(rest // v, 0) + n
+        ways = nxt
+    return ways.get(1, 0)
+
+
+def _too_large(arch: Arch, problem: Problem, d: int, count: int, max_rows: int) -> str:
+    free = [arch.slots[s].node for s in range(len(arch.slots))
+            if arch.slots[s].node != BACKING_NAME] or ["the backing store"]
+    return (f"mapspace too large for layer {problem.name!r}: dim {DIMS[d]}="
+            f"{problem.bounds[d]} has {count:.3g} ordered factorisations over the "
+            f"{len(arch.slots)} loop levels (limit {max_rows:,}); reduce the layer or the "
+            f"array (e.g. its rows/columns), or constrain {DIMS[d]} with "
+            f"constraints.temporal/spatial factors or factors_only on some of: "
+            f"{', '.join(dict.fromkeys(free))}")
 
 
 def _no_factorization(arch, problem, allowed, d) -> str:
@@ -195,6 +296,7 @@ def space_size(tables: list[np.ndarray], n_templates: int) -> int:
     return math.prod(len(t) for t in tables) * n_templates
 
 
-__all__ = ["Allowed", "allowed_factors", "factor_tables", "loop_orders", "min_tile_check",
-           "min_fanout_check",
-           "max_utilization_layer", "space_size", "divisors"]
+__all__ = ["Allowed", "MAX_DIM_BOUND", "MAX_TABLE_ROWS", "MapspaceTooLargeError",
+           "allowed_factors", "check_problem_size", "count_factorizations", "divisors",
+           "factor_tables", "loop_orders", "max_utilization_layer", "min_fanout_check",
+           "min_tile_check", "prime_factors", "smallest_prime_factor", "space_size"]

@@ -46,8 +46,9 @@ from .arch import Arch, fits_mesh_batch
 from .batch import BatchContext, evaluate_batch
 from .errors import MappingError, NoValidMappingError
 from .mapping import Mapping
-from .mapspace import (allowed_factors, factor_tables, loop_orders, min_fanout_check,
-                       min_tile_check, space_size)
+from .mapspace import (allowed_factors, check_problem_size, divisors, factor_tables,
+                       loop_orders, min_fanout_check, min_tile_check, smallest_prime_factor,
+                       space_size)
 from .problem import Problem
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ class _Space:
 
     def __init__(self, arch: Arch, problem: Problem):
         self.arch, self.problem = arch, problem
+        check_problem_size(problem)
         allowed = allowed_factors(arch, problem)
         self.tables = factor_tables(arch, problem, allowed)
         min_tile_check(arch, problem, self.tables)
@@ -116,14 +118,8 @@ class _Space:
         self.tslots = np.array(arch.temporal_slots, dtype=np.intp)
         self.order_tabs = [np.array(orders[s], dtype=np.intp) for s in self.tslots]
         self.n_orders = np.array([len(t) for t in self.order_tabs], dtype=np.int64)
-        S, D = len(arch.slots), len(problem.bounds)
-        self.shape = (S, D)
-        top = max(problem.bounds) + 1
-        self.lut = np.zeros((S, D, top), dtype=bool)
-        for s in range(S):
-            for d in range(D):
-                self.lut[s, d, allowed.values[s][d]] = True
-        self.spf = _smallest_prime_factors(top)
+        self.shape = (len(arch.slots), len(problem.bounds))
+        self.factors = _FactorIndex(problem.bounds, allowed.values)
         self.size = space_size(self.tables, int(np.prod(self.n_orders)))
 
     def orders(self, O: np.ndarray) -> np.ndarray:
@@ -174,10 +170,12 @@ class _Space:
         d = np.argmax(rng.random(dim_ok.shape) * dim_ok, axis=1)
         src = np.argmax(rng.random((len(sel), S)) * movable[b, :, d], axis=1)
         dst = (src + rng.integers(1, S, len(sel))) % S if S > 1 else src
-        p = self.spf[f[b, src, d]]
+        index = self.factors
+        p = index.spf[index.of(d, f[b, src, d])]
         f[b, src, d] //= p
         f[b, dst, d] *= p
-        ok = self.lut[dst, d, f[b, dst, d]] & self.lut[src, d, f[b, src, d]] & dim_ok[b, d]
+        ok = (index.allowed[dst, index.of(d, f[b, dst, d])]
+              & index.allowed[src, index.of(d, f[b, src, d])] & dim_ok[b, d])
         F[sel] = f
         return ok
 
@@ -195,14 +193,33 @@ class _Space:
         return ok
 
 
-def _smallest_prime_factors(n: int) -> np.ndarray:
-    spf = np.arange(n, dtype=np.int64)
-    for i in range(2, int(n ** 0.5) + 1):
-        if spf[i] == i:
-            block = spf[i * i::i]
-            spf[i * i::i] = np.where(block == np.arange(i * i, n, i), i, block)
-    spf[:2] = 1
-    return spf
+class _FactorIndex:
+    """Lookups over the factors a dim can take, i.e. the divisors of its bound.
+
+    Every factor of a candidate divides its dim's bound (moves keep the
+    product), so tables indexed by divisor need memory ~ slots x divisors,
+    not slots x the bound itself. ``of(d, values)`` gives the flat index of
+    each ``values[i]`` among the divisors of dim ``d[i]``; ``allowed[s, k]``
+    says whether slot ``s`` may take divisor ``k``; ``spf[k]`` is its
+    smallest prime factor (1 for 1).
+    """
+
+    def __init__(self, bounds, allowed_values):
+        self.divs = [np.array(divisors(b), dtype=np.int64) for b in bounds]
+        self.offset = np.cumsum([0] + [len(x) for x in self.divs])[:-1]
+        self.allowed = np.zeros((len(allowed_values), int(sum(map(len, self.divs)))), bool)
+        for s, per_dim in enumerate(allowed_values):
+            for d, values in enumerate(per_dim):
+                self.allowed[s, self.offset[d] + np.searchsorted(self.divs[d], values)] = True
+        self.spf = np.array([smallest_prime_factor(int(v), int(b))
+                             for b, divs in zip(bounds, self.divs) for v in divs], np.int64)
+
+    def of(self, d: np.ndarray, values: np.ndarray) -> np.ndarray:
+        out = np.empty(len(values), dtype=np.int64)
+        for dim in np.unique(d):
+            pick = d == dim
+            out[pick] = self.offset[dim] + np.searchsorted(self.divs[dim], values[pick])
+        return out
 
 
 class _Pool:

@@ -32,6 +32,11 @@ TENSORS: tuple[str, ...] = ("Inputs", "Weights", "Outputs")
 #: Problem dims a constraint may name: the einsum dims plus the slice dims
 #: X (input slices, indexes Inputs only) and Y (weight slices, Weights only).
 PROBLEM_DIMS: tuple[str, ...] = ("N", "G", "C", "M", "R", "S", "P", "Q", "X", "Y")
+#: Node attributes the mapper reads itself (:mod:`cimdse.mapping.arch`:
+#: capacities, bandwidths, the cycle time), whatever the component model.
+MAPPER_ATTRIBUTES: frozenset[str] = frozenset({
+    "size", "depth", "width", "datawidth", "read_bandwidth", "write_bandwidth",
+    "cycle_seconds"})
 
 
 def frozen_mapping(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -194,6 +199,9 @@ class Design:
     mapper: MapperSettings = field(default_factory=MapperSettings)
     source: str | None = None  # the spec file loaded
     overrides: Mapping[str, Any] = field(default_factory=frozen_mapping)
+    #: values the models accept only as an extrapolation (e.g. a supply far
+    #: from the node's nominal), one sentence each
+    notes: tuple[str, ...] = ()
 
     @property
     def components(self) -> tuple[Node, ...]:

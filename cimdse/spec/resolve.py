@@ -9,10 +9,15 @@ their required attributes).
 
 from __future__ import annotations
 
+import logging
 import re
+from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Iterable
 
+from ..bounds import (CONSUMED_VARIABLES, MAX_FACTOR, MAX_INSTANCES, MAX_MESH, MAX_SCALE,
+                      RangeError, check_number, check_variable)
 from ..components import ComponentAttributeError, UnknownComponentClass, get_model
+from .attribute_names import Entry, check_attribute_names
 from .errors import SpecError, nearest
 from .model import (PROBLEM_DIMS, TENSORS, Constraints, Design, FactorConstraint, Location,
                     LoopConstraints, MapperSettings, Node, frozen_mapping)
@@ -34,6 +39,11 @@ METRICS = ("energy", "delay", "edp", "pareto")
 ALGORITHMS = ("exhaustive", "random")
 TEMPORAL_DIRECTIVES = ("temporal_reuse", "coalesce", "no_coalesce")
 _FACTOR_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(<=|>=|==|=)\s*(.+?)\s*$")
+#: upper bounds of the mapper settings (a search beyond them never ends in practice)
+MAPPER_LIMITS = {"max_evaluations": 10 ** 9, "timeout_s": 86_400.0,
+                 "victory_condition": 10 ** 9, "seed": 2 ** 63 - 1}
+
+log = logging.getLogger(__name__)
 
 
 def _at(loc: Location, path: str) -> Location:
@@ -78,6 +88,7 @@ def resolve(root: LocDict, overrides: dict[str, Any] | None = None,
     _apply_overrides(root, overrides or {})
     variables = _variables_scope(root, derived)
     values = variables.resolve_all()
+    _check_consumed_variables(root, values)
     if "arch" not in root:
         raise SpecError("missing required section 'arch' (with 'nodes: [...]')",
                         _at(root.where, "arch"))
@@ -86,11 +97,13 @@ def resolve(root: LocDict, overrides: dict[str, Any] | None = None,
     if "nodes" not in arch:
         raise SpecError("missing required key 'nodes' (the ordered node list)",
                         _at(arch.where, "arch.nodes"))
-    nodes = _resolve_nodes(arch["nodes"], arch.loc("nodes"), variables)
+    walk = _Walk()
+    nodes = _resolve_nodes(arch["nodes"], arch.loc("nodes"), variables, walk)
     mapper = _mapper_settings(root.get("mapper"), root.loc("mapper"), variables)
     name = root.get("name") or (source.rsplit("/", 1)[-1].rsplit(".", 1)[0] if source else "design")
     return Design(name=str(name), variables=frozen_mapping(values), nodes=nodes,
-                  mapper=mapper, source=source, overrides=frozen_mapping(overrides or {}))
+                  mapper=mapper, source=source, overrides=frozen_mapping(overrides or {}),
+                  notes=tuple(walk.notes))
 
 
 # --------------------------------------------------------------------- overrides
@@ -165,38 +178,72 @@ def _variables_scope(root: LocDict, derived: Scope | None = None) -> Scope:
     return Scope(raw, locations, parent=derived, what="variable")
 
 
+def _check_consumed_variables(root: LocDict, values: dict[str, Any]) -> None:
+    """Type and range of the variables the encoding and the mapper read."""
+    raw = root.get("variables")
+    for name in CONSUMED_VARIABLES:
+        if name not in values:
+            continue
+        try:
+            check_variable(name, values[name])
+        except RangeError as err:
+            raise SpecError(f"variable '{name}' {err}", _at(raw.loc(name), f"variables.{name}")) \
+                from None
+
+
 # --------------------------------------------------------------------- nodes
 
-def _resolve_nodes(raw_nodes: Any, loc: Location, variables: Scope) -> tuple[Node, ...]:
+@dataclass
+class _Walk:
+    """What the walk down the node chain has accumulated so far."""
+
+    inherited: dict[str, Any] = dataclass_field(default_factory=dict)
+    #: where each inherited attribute was written (for errors it causes below)
+    origins: dict[str, Location] = dataclass_field(default_factory=dict)
+    parents: list[str] = dataclass_field(default_factory=list)
+    instances: int = 1
+    notes: list[str] = dataclass_field(default_factory=list)
+    entries: list[Entry] = dataclass_field(default_factory=list)
+
+
+def _resolve_nodes(raw_nodes: Any, loc: Location, variables: Scope,
+                   walk: _Walk) -> tuple[Node, ...]:
     if not isinstance(raw_nodes, LocList) or not raw_nodes:
         raise SpecError("'nodes' must be a non-empty list of !Container and !Component nodes",
                         _at(loc, "arch.nodes"))
     seen: dict[str, str] = {}
-    inherited: dict[str, Any] = {}
-    parents: list[str] = []
-    instances = 1
     out: list[Node] = []
     for i, raw in enumerate(raw_nodes):
         path = f"arch.nodes[{i}]"
-        node = _resolve_node(raw, raw_nodes.loc(i), path, variables, inherited, parents, instances)
+        node = _resolve_node(raw, raw_nodes.loc(i), path, variables, walk)
         if node is None:
             continue
         if node.name in seen:
             raise SpecError(f"duplicate node name '{node.name}' (first used at {seen[node.name]}); "
                             "node names must be unique", _at(raw.loc("name"), f"{path}.name"))
         seen[node.name] = path
-        instances = node.instances
+        walk.instances = node.instances
+        walk.entries.append(Entry(raw, path, node))
         out.append(node)
         if node.is_container:
-            inherited = dict(node.attributes)
-            parents.append(node.name)
+            walk.inherited = dict(node.attributes)
+            walk.origins.update(_own_locations(raw, path))
+            walk.parents.append(node.name)
     if not any(n.is_component for n in out):
         raise SpecError("the hierarchy has no enabled !Component", _at(loc, "arch.nodes"))
+    check_attribute_names(walk.entries)
     return tuple(out)
 
 
+def _own_locations(raw: LocDict, path: str) -> dict[str, Location]:
+    attributes = raw.get("attributes")
+    if not isinstance(attributes, LocDict):
+        return {}
+    return {k: _at(attributes.loc(k), f"{path}.attributes.{k}") for k in attributes}
+
+
 def _resolve_node(raw: Any, loc: Location, path: str, variables: Scope,
-                  inherited: dict[str, Any], parents: list[str], outer_instances: int) -> Node | None:
+                  walk: _Walk) -> Node | None:
     if not isinstance(raw, LocDict) or raw.tag not in ("Container", "Component"):
         raise SpecError("each node must be a mapping tagged !Container or !Component",
                         _at(loc, path))
@@ -205,7 +252,7 @@ def _resolve_node(raw: Any, loc: Location, path: str, variables: Scope,
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise SpecError("missing required key 'name' (a unique node name)", _at(raw.where, f"{path}.name"))
-    attrs = _attribute_scope(raw, path, variables, inherited)
+    attrs = _attribute_scope(raw, path, variables, walk.inherited)
 
     def field(key: str, default: Any) -> Any:
         return attrs.evaluate(raw[key], _at(raw.loc(key), f"{path}.{key}")) if key in raw else default
@@ -216,11 +263,12 @@ def _resolve_node(raw: Any, loc: Location, path: str, variables: Scope,
     if not enabled:
         return None
     mesh_x, mesh_y = _spatial(raw, path, attrs)
+    instances = _instances(walk.instances * mesh_x * mesh_y, raw, path)
     own = attrs.resolve_all()
-    merged = {**inherited, **own}
+    merged = {**walk.inherited, **own}
     cls = None
     if kind == "component":
-        cls = _component_class(raw, path, merged)
+        cls = _component_class(raw, path, merged, walk)
     directives = {d: _tensor_list(raw, d, path) for d in (*TEMPORAL_DIRECTIVES, "spatial_reuse")}
     _check_directive_overlap(raw, path, directives)
     if "spatial_reuse" not in raw:
@@ -231,11 +279,11 @@ def _resolve_node(raw: Any, loc: Location, path: str, variables: Scope,
         temporal_reuse=directives["temporal_reuse"], coalesce=directives["coalesce"],
         no_coalesce=directives["no_coalesce"], spatial_reuse=directives["spatial_reuse"],
         constraints=_constraints(raw, path, attrs),
-        instances=outer_instances * mesh_x * mesh_y, parents=tuple(parents),
+        instances=instances, parents=tuple(walk.parents),
         location=_at(raw.where, path),
-        energy_scale=_positive_number(field("energy_scale", 1.0), raw, "energy_scale", path),
-        area_scale=_positive_number(field("area_scale", 1.0), raw, "area_scale", path),
-        copies=_positive_number(field("copies", 1.0), raw, "copies", path),
+        energy_scale=_scale(field("energy_scale", 1.0), raw, "energy_scale", path),
+        area_scale=_scale(field("area_scale", 1.0), raw, "area_scale", path),
+        copies=_scale(field("copies", 1.0), raw, "copies", path),
     )
 
 
@@ -267,19 +315,38 @@ def _spatial(raw: LocDict, path: str, attrs: Scope) -> tuple[int, int]:
 
 
 def _positive_int(value: Any, where: Location, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < 1:
-        raise SpecError(f"'{what}' must be a positive integer, got {value!r}", where)
-    return int(value)
+    try:
+        number = check_number(value, int)
+    except RangeError:
+        number = 0
+    if not 1 <= number <= MAX_MESH:
+        raise SpecError(f"'{what}' must be a positive integer (at most {MAX_MESH}), got "
+                        f"{value!r}", where)
+    return number
 
 
-def _positive_number(value: Any, raw: LocDict, key: str, path: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise SpecError(f"'{key}' must be a non-negative number, got {value!r}",
-                        _at(raw.loc(key), f"{path}.{key}"))
-    return float(value)
+def _instances(count: int, raw: LocDict, path: str) -> int:
+    if count > MAX_INSTANCES:
+        where = _at(raw.loc("spatial") if "spatial" in raw else raw.where, f"{path}.spatial")
+        raise SpecError(f"the enclosing meshes make {count:.3g} instances of this node; at "
+                        f"most {MAX_INSTANCES:.3g} (2**40) are supported", where)
+    return count
 
 
-def _component_class(raw: LocDict, path: str, attributes: dict[str, Any]) -> str:
+def _scale(value: Any, raw: LocDict, key: str, path: str) -> float:
+    """A node's energy_scale / area_scale / copies: a finite number in [0, MAX_SCALE]."""
+    try:
+        number = check_number(value)
+    except RangeError as err:
+        raise SpecError(f"'{key}' {err}", _at(raw.loc(key), f"{path}.{key}")) from None
+    if not 0 <= number <= MAX_SCALE:
+        raise SpecError(f"'{key}' must be a non-negative number (at most {MAX_SCALE:g}), "
+                        f"got {value!r}", _at(raw.loc(key), f"{path}.{key}"))
+    return number
+
+
+def _component_class(raw: LocDict, path: str, attributes: dict[str, Any],
+                     walk: _Walk) -> str:
     if "class" not in raw:
         raise SpecError("missing required key 'class' (the component model, see "
                         "`cimdse components`)", _at(raw.where, f"{path}.class"))
@@ -292,16 +359,26 @@ def _component_class(raw: LocDict, path: str, attributes: dict[str, Any]) -> str
     except UnknownComponentClass as err:
         raise SpecError(str(err), where) from None
     try:
-        model(attributes)
+        instance = model(attributes)
     except ComponentAttributeError as err:
-        attrs = raw.get("attributes")
-        field = err.field or ""
-        if isinstance(attrs, LocDict) and field in attrs:
-            loc = _at(attrs.loc(field), f"{path}.attributes.{field}")
-        else:
-            loc = _at(attrs.where if isinstance(attrs, LocDict) else raw.where, f"{path}.attributes")
-        raise SpecError(str(err), loc) from None
+        raise SpecError(str(err), _attribute_location(raw, path, err.field or "", walk)) \
+            from None
+    for text in instance.warnings:
+        note = f"{raw.get('name')}: {text}"
+        log.warning("%s", note)
+        walk.notes.append(note)
     return cls
+
+
+def _attribute_location(raw: LocDict, path: str, field: str, walk: _Walk) -> Location:
+    """Where attribute ``field`` of a node was written: on the node, else on the
+    enclosing container it was inherited from, else the node's attributes."""
+    attrs = raw.get("attributes")
+    if isinstance(attrs, LocDict) and field in attrs:
+        return _at(attrs.loc(field), f"{path}.attributes.{field}")
+    if field in walk.origins:
+        return walk.origins[field]
+    return _at(attrs.where if isinstance(attrs, LocDict) else raw.where, f"{path}.attributes")
 
 
 def _tensor_list(raw: LocDict, key: str, path: str) -> frozenset[str]:
@@ -435,9 +512,14 @@ def _factor_list(value: Any, where: Location, attrs: Scope) -> list[FactorConstr
     for dim, op, rhs in items:
         _check_dim(dim, where)
         number = attrs.evaluate(rhs, where)
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or number != int(number) or number < 1:
-            raise SpecError(f"factor {dim}{op}{rhs!s} must be a positive integer, got {number!r}", where)
-        out.append(FactorConstraint(dim, op, int(number)))
+        try:
+            value = check_number(number, int)
+        except RangeError:
+            value = 0
+        if not 1 <= value <= MAX_FACTOR:
+            raise SpecError(f"factor {dim}{op}{rhs!s} must be a positive integer (at most "
+                            f"{MAX_FACTOR}), got {number!r}", where)
+        out.append(FactorConstraint(dim, op, value))
     return out
 
 
@@ -461,8 +543,17 @@ def _mapper_settings(raw: Any, loc: Location, variables: Scope) -> MapperSetting
             raise SpecError(f"unknown algorithm {value!r}; choose one of {', '.join(ALGORITHMS)}",
                             where, suggestion=nearest(str(value), ALGORITHMS))
         if expected in (int, float):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise SpecError(f"'{key}' must be a non-negative number, got {value!r}", where)
-            value = expected(value)
+            value = _mapper_number(key, value, expected, where)
         values[key] = value
     return MapperSettings(**values)
+
+
+def _mapper_number(key: str, value: Any, kind: type, where: Location) -> int | float:
+    try:
+        number = check_number(value, kind)
+    except RangeError as err:
+        raise SpecError(f"'{key}' {err}", where) from None
+    if not 0 <= number <= MAPPER_LIMITS[key]:
+        raise SpecError(f"'{key}' must be within [0, {MAPPER_LIMITS[key]:g}], got {value!r}",
+                        where)
+    return number
