@@ -35,7 +35,11 @@ def add_sweep_parser(subparsers) -> argparse.ArgumentParser:
                         "'serial' to evaluate in-process without Ray (default: start a local Ray)")
     p.add_argument("--out", default=None, help="results directory (default: results/<sweep name>)")
     p.add_argument("--resume", action="store_true",
-                   help="continue the sweep in --out: reload its trials and designs")
+                   help="continue the sweep in --out: reload its study and designs (refused "
+                        "when the sweep file's search space changed)")
+    p.add_argument("--new-study", action="store_true",
+                   help="continue in --out with a new study (for a changed search space); "
+                        "designs already evaluated are served from the store")
     p.add_argument("--num-cpus", type=int, default=None,
                    help="CPUs of the local Ray (default: all of this machine's)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -54,6 +58,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     evaluate_point = _import_function(args.evaluator) if getattr(args, "evaluator", None) else None
     summary = run_sweep(args.sweep, args.out, trials=args.trials,
                         address=None if serial else args.address, resume=args.resume,
+                        new_study=args.new_study,
                         executor="serial" if serial else "ray", num_cpus=args.num_cpus,
                         progress=not args.no_progress, evaluate_point=evaluate_point)
     print(summary)

@@ -21,7 +21,12 @@ import traceback
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from .limits import Limits, design_limits
+
 log = logging.getLogger(__name__)
+
+#: Status of a design that was not started because the sweep's wall time passed.
+SKIPPED = "skipped"
 
 EvaluatePoint = Callable[[str, dict, dict, int], tuple[dict, list[dict]]]
 
@@ -51,19 +56,6 @@ def _network(workload_json: str):
     return Network(net.name, tuple(layers), source=net.source)
 
 
-def real_evaluate():
-    """``cimdse.evaluate`` (or, until the package exports it, ``cimdse.mapping.evaluate``);
-    None when neither exists."""
-    import cimdse
-    fn = getattr(cimdse, "evaluate", None)
-    if fn is None:
-        try:
-            from ..mapping import evaluate as fn
-        except ImportError:
-            return None
-    return fn
-
-
 def layer_rows_of(result) -> list[dict]:
     """Per-layer rows of a result: ``layer_records()`` if it has one, else one row
     per ``result.layers`` item (its ``to_dict()`` plus ``e.<component>`` energies)."""
@@ -84,19 +76,16 @@ def layer_rows_of(result) -> list[dict]:
 
 def default_evaluate_point(spec_path: str, overrides: dict, workload: dict,
                            seed: int) -> tuple[dict, list[dict]]:
-    """The real evaluator: ``cimdse.load`` + ``cimdse.evaluate``."""
+    """The real evaluator: ``cimdse.load`` + ``cimdse.evaluate``. The evaluation is
+    deterministic, so ``seed`` is not needed (other evaluators may use it)."""
     import cimdse
-    evaluate = real_evaluate()
-    if evaluate is None:
-        from ..errors import CimdseError
-        raise CimdseError("cimdse.evaluate is not available in this version")
     design = cimdse.load(spec_path, overrides)
     if is_max_utilization(workload):
         # design-dependent: one layer that exactly fills this design's hardware
         network = workload["name"]
     else:
         network = _network(json.dumps(workload, sort_keys=True))
-    result = evaluate(design, network, **({"seed": seed} if _takes_seed(evaluate) else {}))
+    result = cimdse.evaluate(design, network)
     return dict(result.record()), layer_rows_of(result)
 
 
@@ -107,21 +96,9 @@ def is_max_utilization(workload: dict) -> bool:
     return workload.get("name") == MAX_UTILIZATION
 
 
-@functools.lru_cache(maxsize=4)
-def _takes_seed(fn) -> bool:
-    import inspect
-    try:
-        return "seed" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def infeasible_types() -> tuple[type, ...]:
     """Exception types meaning 'this design cannot run this workload'."""
-    try:
-        from ..mapping.errors import NoValidMappingError
-    except ImportError:  # pragma: no cover - mapping package not present
-        return ()
+    from ..mapping.errors import NoValidMappingError
     return (NoValidMappingError,)
 
 
@@ -176,8 +153,10 @@ def worker_label() -> str:
 
 
 def evaluate_design(item: dict, spec_path: str, workloads: list[dict],
-                    evaluate_point: EvaluatePoint, worker: str | None = None) -> dict:
-    """Evaluate one design on every workload; never raises for a bad design.
+                    evaluate_point: EvaluatePoint, worker: str | None = None,
+                    limits: Limits | None = None) -> dict:
+    """Evaluate one design on every workload under ``limits``; never raises for a
+    bad design (a design past its time or memory limit is an ``error`` row).
 
     ``item`` is ``{"design_id", "overrides", "seed"}``. Returns
     ``{"design_id", "status", "error", "record", "layers", "eval_s", "worker", "started_at"}``.
@@ -188,17 +167,22 @@ def evaluate_design(item: dict, spec_path: str, workloads: list[dict],
     status, error, record, layers = "ok", None, {}, []
     try:
         records = []
-        for w in workloads:
-            rec, rows = evaluate_point(spec_path, dict(item["overrides"]), w, item["seed"])
-            records.append(rec)
-            label = w["name"] if not w.get("layers") else \
-                f"{w['name']}[{','.join(map(str, w['layers']))}]"
-            for i, row in enumerate(rows):
-                layers.append({"workload": label, "layer_index": i, **row})
+        with design_limits(limits):
+            for w in workloads:
+                rec, rows = evaluate_point(spec_path, dict(item["overrides"]), w, item["seed"])
+                records.append(rec)
+                label = w["name"] if not w.get("layers") else \
+                    f"{w['name']}[{','.join(map(str, w['layers']))}]"
+                for i, row in enumerate(rows):
+                    layers.append({"workload": label, "layer_index": i, **row})
         record = combine_records(records)
     except infeasible_types() as err:
         status, error = "infeasible", _short(err)
     except CimdseError as err:
+        status, error = "error", _short(err)
+    except MemoryError as err:
+        status, error = "error", f"MemoryError: {err or 'out of memory'}"
+    except RecursionError as err:
         status, error = "error", _short(err)
     except Exception as err:  # noqa: BLE001 - a bad design must not crash the sweep
         status, error = "error", _short(err)
@@ -208,9 +192,26 @@ def evaluate_design(item: dict, spec_path: str, workloads: list[dict],
             "worker": worker or worker_label(), "started_at": started}
 
 
+def skipped(item: dict, worker: str) -> dict:
+    """The result of a design a chunk did not start because the sweep's wall time
+    had passed: ``status`` ``skipped`` (the runner leaves its trial open, so a
+    resumed sweep evaluates it)."""
+    return {"design_id": item["design_id"], "status": SKIPPED, "error": None, "record": {},
+            "layers": [], "eval_s": 0.0, "worker": worker,
+            "started_at": datetime.now(timezone.utc)}
+
+
 def evaluate_chunk(items: list[dict], spec_path: str, workloads: list[dict],
-                   evaluate_point: EvaluatePoint | None = None) -> list[dict]:
-    """Task body: evaluate a chunk of designs (results in input order)."""
+                   evaluate_point: EvaluatePoint | None = None,
+                   limits: Limits | None = None, stop_after: float | None = None) -> list[dict]:
+    """Task body: evaluate a chunk of designs (results in input order). Designs not
+    started by ``stop_after`` (epoch seconds) come back :func:`skipped`."""
     fn = evaluate_point or default_evaluate_point
     worker = worker_label()
-    return [evaluate_design(item, spec_path, workloads, fn, worker) for item in items]
+    out = []
+    for item in items:
+        if stop_after is not None and time.time() >= stop_after:
+            out.append(skipped(item, worker))
+        else:
+            out.append(evaluate_design(item, spec_path, workloads, fn, worker, limits))
+    return out

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any, Iterable, Iterator
 
 from .evaluation import EvaluatePoint, evaluate_chunk
+from .limits import Limits
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +26,11 @@ log = logging.getLogger(__name__)
 WORKER_NICENESS_ENV = "RAY_worker_niceness"
 
 
-def failed_chunk(chunk: list[dict], err: BaseException) -> list[dict]:
+def failed_chunk(chunk: list[dict], err: BaseException | str) -> list[dict]:
     """Error results for every design of a chunk whose task could not finish."""
     from datetime import datetime, timezone
-    text = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    text = err if isinstance(err, str) else \
+        f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
     now = datetime.now(timezone.utc)
     return [{"design_id": item["design_id"], "status": "error", "error": text, "record": {},
              "layers": [], "eval_s": 0.0, "worker": "", "started_at": now} for item in chunk]
@@ -39,8 +42,9 @@ class SerialExecutor:
     name = "serial"
 
     def __init__(self, spec_path: str, workloads: list[dict],
-                 evaluate_point: EvaluatePoint | None = None):
-        self.args = (spec_path, workloads, evaluate_point)
+                 evaluate_point: EvaluatePoint | None = None, limits: Limits | None = None,
+                 stop_after: float | None = None):
+        self.args = (spec_path, workloads, evaluate_point, limits, stop_after)
         self.cpus = 1
 
     def map_chunks(self, chunks: Iterable[list[dict]]) -> Iterator[tuple[int, list[dict]]]:
@@ -58,7 +62,8 @@ class RayExecutor:
 
     def __init__(self, spec_path: str, workloads: list[dict],
                  evaluate_point: EvaluatePoint | None = None, address: str | None = None,
-                 num_cpus: int | None = None, max_retries: int = 3, in_flight_per_cpu: int = 2):
+                 num_cpus: int | None = None, max_retries: int = 3, in_flight_per_cpu: int = 2,
+                 limits: Limits | None = None, stop_after: float | None = None):
         import ray
         self.ray = ray
         self.started = False
@@ -83,24 +88,30 @@ class RayExecutor:
         self.max_in_flight = max(1, in_flight_per_cpu * self.cpus)
         self.task = ray.remote(max_retries=max_retries)(evaluate_chunk)
         # Constants go to the object store once, not with every chunk.
-        self.args = (ray.put(spec_path), ray.put(workloads), ray.put(evaluate_point))
-        self.pending: dict[Any, int] = {}
+        self.args = (ray.put(spec_path), ray.put(workloads), ray.put(evaluate_point),
+                     ray.put(limits), ray.put(stop_after))
+        self.limit_s = limits.seconds if limits is not None else None
+        self.overdue_once: set[str] = set()     # designs whose task was killed once
+        self.pending: dict[Any, tuple[int, list[dict], float]] = {}
 
     def map_chunks(self, chunks: Iterable[list[dict]]) -> Iterator[tuple[int, list[dict]]]:
-        it = iter(enumerate(chunks))
+        queue = list(enumerate(chunks))
+        queue.reverse()                           # pop() takes them in order
         try:
-            while True:
-                while len(self.pending) < self.max_in_flight:
-                    nxt = next(it, None)
-                    if nxt is None:
-                        break
-                    index, chunk = nxt
-                    self.pending[self.task.remote(chunk, *self.args)] = (index, chunk)
-                if not self.pending:
-                    return
-                done, _ = self.ray.wait(list(self.pending), num_returns=1)
+            while queue or self.pending:
+                while queue and len(self.pending) < self.max_in_flight:
+                    index, chunk = queue.pop()
+                    ref = self.task.remote(chunk, *self.args)
+                    self.pending[ref] = (index, chunk, time.monotonic())
+                done, _ = self.ray.wait(list(self.pending), num_returns=1,
+                                        timeout=self._poll_s())
+                if not done:
+                    resend, failed = self._kill_overdue()
+                    queue.extend(reversed(resend))
+                    yield from failed
+                    continue
                 ref = done[0]
-                index, chunk = self.pending.pop(ref)
+                index, chunk, _ = self.pending.pop(ref)
                 try:
                     results = self.ray.get(ref)
                 except self.ray.exceptions.RayError as err:  # worker died after all retries
@@ -109,6 +120,48 @@ class RayExecutor:
                 yield index, results
         finally:
             self.cancel()
+
+    def _poll_s(self) -> float | None:
+        return None if self.limit_s is None else min(5.0, max(0.5, self.limit_s / 10))
+
+    #: Seconds a task may overrun its designs' limits before its worker is killed.
+    backstop_grace_s = 60.0
+
+    def _backstop_s(self, n_designs: int) -> float:
+        """How long a task may take before its worker is killed: every design at its
+        limit, twice over (a task may first wait for a busy CPU), plus the grace."""
+        return 2 * n_designs * self.limit_s + self.backstop_grace_s
+
+    def _kill_overdue(self) -> tuple[list, list]:
+        """Kill tasks far past their designs' time limit (a hang the in-worker timer
+        could not interrupt, e.g. inside a C call). The designs of a killed task are
+        sent again one per task, with a fresh clock (they may only have waited behind
+        a hung task); a design overdue alone twice is an error."""
+        resend: list[tuple[int, list[dict]]] = []
+        failed: list[tuple[int, list[dict]]] = []
+        if self.limit_s is None:
+            return resend, failed
+        now = time.monotonic()
+        for ref, (index, chunk, submitted) in list(self.pending.items()):
+            if now - submitted < self._backstop_s(len(chunk)):
+                continue
+            self.pending.pop(ref)
+            try:
+                self.ray.cancel(ref, force=True)
+            except Exception:  # noqa: BLE001 - best effort
+                pass
+            for item in chunk:
+                did = item["design_id"]
+                if len(chunk) > 1 or did not in self.overdue_once:
+                    self.overdue_once.add(did)
+                    resend.append((index, [item]))
+                    continue
+                log.warning("design %s: worker killed after %.0f s", did, now - submitted)
+                failed.append((index, failed_chunk(
+                    [item], f"DesignTimeout: the worker did not return within "
+                            f"{now - submitted:.0f} s (time limit {self.limit_s:g} s) and was "
+                            "killed")))
+        return resend, failed
 
     def cancel(self) -> None:
         """Cancel whatever is still in flight (Ctrl-C, stop)."""

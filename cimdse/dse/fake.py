@@ -69,3 +69,26 @@ def crash_once_evaluate_point(marker: str, spec_path, overrides, workload, seed)
             f.write("crashed once\n")
         os._exit(1)
     return fake_evaluate_point(spec_path, overrides, workload, seed)
+
+
+def misbehaving_evaluate_point(spec_path, overrides, workload, seed, *,
+                               hang_rows: int | None = None, hog_rows: int | None = None,
+                               hog_bytes: int = 2**33, deaf_rows: int | None = None):
+    """:func:`fake_evaluate_point`, except that a design with ``ROWS == hang_rows``
+    spins forever, one with ``ROWS == hog_rows`` allocates ``hog_bytes`` and one with
+    ``ROWS == deaf_rows`` hangs deaf to the in-process timer (as inside a C call) --
+    for testing per-design limits."""
+    rows = overrides.get("ROWS")
+    if hang_rows is not None and rows == hang_rows:
+        while True:
+            pass
+    if deaf_rows is not None and rows == deaf_rows:
+        import signal
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(3600)
+    if hog_rows is not None and rows == hog_rows:
+        import numpy as np
+        block = np.ones(hog_bytes // 8)
+        return fake_evaluate_point(spec_path, overrides, workload, seed)[0] | \
+            {"hog": float(block[-1])}, []
+    return fake_evaluate_point(spec_path, overrides, workload, seed)

@@ -1,32 +1,34 @@
 """The sweep driver: Optuna ask/tell in this process, designs evaluated on Ray.
 
-One loop, batch by batch:
+The study lives in Optuna's journal storage in the results directory
+(:mod:`.study`); the designs in the Parquet store (:mod:`.store`). One loop,
+batch by batch, on a fixed grid of trial numbers (``batch`` trials each,
+fixed when the study is created; it never depends on the CPU count):
 
-1. ask a batch of trials (batch sized to the cluster's CPUs x chunk size)
-   and resolve each into spec overrides and a stable ``design_id``;
+1. ask the rest of the current batch, each trial ``n`` with a sampler seeded
+   from ``(sweep seed, n)``; resolve it into spec overrides and a stable
+   ``design_id`` (a trial user attribute);
 2. designs already in the store (or earlier in the batch) are served from
-   it; the others go to the executor as plain dicts in chunks, each task
-   seeding the evaluator from the design_id, results streamed back with
-   ``ray.wait``;
+   it; the others go to the executor in chunks, under a per-design time and
+   memory limit;
 3. results are told to Optuna in trial order (constraints with
    ``trial.set_constraint``; no-mapping designs and errors as FAIL);
 4. rows are buffered and flushed as immutable Parquet parts (designs,
-   layers, trial log), followed by a snapshot of the sampler and the
-   study's system attributes (``study.pkl``) taken at the same batch
-   boundary.
+   layers, then the trial log, which commits the flush).
 
-Resume rebuilds the in-memory study from the trial log, restores the
-snapshot when it matches, and reloads the design cache from the store, so
-a killed sweep continues without losing or duplicating a design.
-Only the driver touches Optuna and writes files.
+Resume is ``optuna.load_study`` plus the store. Trials asked but never told
+(the run was killed or stopped mid-batch) are completed first, with the
+parameters they were asked with; told trials whose rows never reached the
+store are evaluated again (evaluation is deterministic). So a killed sweep
+resumed with ``--resume`` ends with the same trials and design ids as an
+uninterrupted run of the same sweep file and seed. Only the driver touches
+Optuna and writes files, holding the directory's lock.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import pickle
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -36,15 +38,20 @@ from typing import Any, Callable
 import pyarrow as pa
 
 from ..errors import CimdseError
-from .evaluation import EvaluatePoint
+from .evaluation import SKIPPED, EvaluatePoint
 from .executors import RayExecutor, SerialExecutor
+from .limits import Limits
 from .space import design_id as make_design_id, sample, seed_of
-from .store import METRIC_COLUMNS, ResultStore
+from .store import LEGACY_STATE_FILE, METRIC_COLUMNS, ResultStore, StoreError, write_error
+from .study import (BATCH_ATTR, DESIGN_ATTR, StudyError, create_study, has_journal,
+                    load_latest_study, make_sampler, open_storage, sampler_for_trial,
+                    study_names)
 from .sweep import Sweep, check_bindings, check_workloads, load_sweep
 
 log = logging.getLogger(__name__)
 
-STATE_VERSION = 1
+__all__ = ["Runner", "SweepError", "SweepSummary", "make_sampler", "run_sweep",
+           "default_batch_size"]
 
 
 class SweepError(CimdseError):
@@ -120,55 +127,37 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-# ----------------------------------------------------------------- samplers
+# ----------------------------------------------------------------- batches
 
-def make_sampler(sweep: Sweep, seed: int):
-    """The Optuna sampler named in the sweep, seeded (Optuna's 'experimental'
-    warnings for QMC, NSGA-III and brute force are silenced)."""
-    import optuna
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return _make_sampler(sweep, seed)
-
-
-def _make_sampler(sweep: Sweep, seed: int):
-    import optuna
-    s = optuna.samplers
-    name, opts = sweep.sampler.name, dict(sweep.sampler.options)
-    if name == "tpe":
-        return s.TPESampler(seed=seed, **opts)
-    if name == "nsga2":
-        return s.NSGAIISampler(seed=seed, **opts)
-    if name == "nsga3":
-        return s.NSGAIIISampler(seed=seed, **opts)
-    if name == "gp":
-        for mod in ("torch", "scipy"):
-            try:
-                __import__(mod)
-            except ImportError:
-                raise SweepError(f"sampler gp needs {mod} (pip install {mod}); "
-                                 "or use tpe / nsga2") from None
-        return s.GPSampler(seed=seed, **opts)
-    if name == "random":
-        return s.RandomSampler(seed=seed)
-    if name == "qmc":
-        try:
-            import scipy  # noqa: F401
-        except ImportError:
-            raise SweepError("sampler qmc needs scipy (pip install scipy)") from None
-        return s.QMCSampler(seed=seed, **opts)
-    if name == "grid":
-        return s.GridSampler({p.name: p.grid_values() for p in sweep.parameters}, seed=seed)
-    if name == "bruteforce":
-        return s.BruteForceSampler(seed=seed, **opts)
-    raise SweepError(f"unknown sampler {name!r}")  # pragma: no cover - validated earlier
+def default_batch_size(sweep: Sweep, total: int) -> int:
+    """Trials per ask/tell batch when the sweep file sets no ``execution.batch``:
+    the NSGA population if given, else a tenth of the budget within 8..256. A
+    pure function of the sweep file, so a seeded sweep asks the same trials on
+    any machine."""
+    population = sweep.sampler.options.get("population_size")
+    if population:
+        return int(population)
+    return max(8, min(256, math.ceil(total / 10)))
 
 
-# ----------------------------------------------------------------- the runner
+@dataclass
+class _Pending:
+    """One trial of the current batch: asked, not yet told."""
 
-def _trial_row(ft, did: str) -> dict:
+    trial: Any                      # optuna.trial.Trial
+    params: dict
+    overrides: dict
+    design_id: str
+
+    @property
+    def number(self) -> int:
+        return self.trial.number
+
+
+def _trial_row(study_name: str, ft, did: str | None) -> dict:
+    import json
     from optuna.distributions import distribution_to_json
-    return {"trial": ft.number, "design_id": did, "state": ft.state.name,
+    return {"study": study_name, "trial": ft.number, "design_id": did, "state": ft.state.name,
             "values": json.dumps(ft.values),
             "params": json.dumps(ft.params),
             "distributions": json.dumps({k: distribution_to_json(v)
@@ -177,39 +166,17 @@ def _trial_row(ft, did: str) -> dict:
             "user_attrs": json.dumps(ft.user_attrs, default=str)}
 
 
-def _rebuild_trials(table: pa.Table | None, n_objectives: int) -> list:
-    import optuna
-    from optuna.distributions import json_to_distribution
-    if table is None:
-        return []
-    rows = sorted(table.to_pylist(), key=lambda r: r["trial"])
-    out = []
-    for expected, r in enumerate(rows):
-        if r["trial"] != expected:
-            raise SweepError(f"trial log is not contiguous: expected trial {expected}, "
-                             f"found {r['trial']}")
-        state = optuna.trial.TrialState[r["state"]]
-        values = json.loads(r["values"]) if r["values"] else None
-        if state == optuna.trial.TrialState.COMPLETE and len(values or []) != n_objectives:
-            raise SweepError(f"the stored trials have {len(values or [])} objective values but "
-                             f"the sweep has {n_objectives} objectives; the objectives changed "
-                             "since this directory was written -- use another --out")
-        out.append(optuna.trial.create_trial(
-            state=state, values=values if state == optuna.trial.TrialState.COMPLETE else None,
-            params=json.loads(r["params"]),
-            distributions={k: json_to_distribution(v)
-                           for k, v in json.loads(r["distributions"]).items()},
-            system_attrs=json.loads(r["system_attrs"]),
-            user_attrs=json.loads(r["user_attrs"] or "{}")))
-    return out
-
+# ----------------------------------------------------------------- the runner
 
 class Runner:
     """Runs one sweep into one results directory (see module docstring).
 
     ``sweep``: a :class:`Sweep` or a sweep-file path. ``out_dir``: default
     ``results/<name>``. ``trials``: overrides ``budget.trials`` (with ``resume``, the
-    total to reach). ``executor``: ``"ray"`` (local Ray with ``num_cpus`` or all CPUs;
+    total to reach). ``resume``: continue the study in ``out_dir`` (refused when the
+    sweep file's search space changed); ``new_study``: continue in ``out_dir`` with a
+    new study for a changed space (evaluated designs are still served from the store).
+    ``executor``: ``"ray"`` (local Ray with ``num_cpus`` or all CPUs;
     ``address="auto"``/``RAY_ADDRESS`` joins a cluster), ``"serial"``, or an object with
     ``cpus`` and ``map_chunks``. ``evaluate_point``: the per-design evaluator (default
     ``cimdse.load`` + ``cimdse.evaluate``). ``progress``: show a tqdm bar.
@@ -219,14 +186,15 @@ class Runner:
 
     def __init__(self, sweep: Sweep | str | Path, out_dir: str | Path | None = None, *,
                  trials: int | None = None, address: str | None = None, resume: bool = False,
-                 executor: str | Any = "ray", evaluate_point: EvaluatePoint | None = None,
-                 num_cpus: int | None = None, progress: bool = False,
-                 on_result: Callable[[int], None] | None = None,
+                 new_study: bool = False, executor: str | Any = "ray",
+                 evaluate_point: EvaluatePoint | None = None, num_cpus: int | None = None,
+                 progress: bool = False, on_result: Callable[[int], None] | None = None,
                  check: bool = True):
         self.sweep = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
         self.out = Path(out_dir) if out_dir is not None else Path("results") / self.sweep.name
         self.total = int(trials if trials is not None else self.sweep.trials)
-        self.address, self.resume, self.num_cpus = address, resume, num_cpus
+        self.address, self.num_cpus = address, num_cpus
+        self.resume, self.new_study = resume or new_study, new_study
         self.executor_choice = executor
         self.evaluate_point = evaluate_point
         self.progress = progress
@@ -236,14 +204,17 @@ class Runner:
         self.spec_hash = self.sweep.spec_hash
         self.workloads = [w.as_dict() for w in self.sweep.workloads]
         self.cache: dict[str, dict] = {}          # design_id -> design row
-        self.trial_design: list[str] = []          # trial number -> design_id
         self.buffer: dict[str, list[dict]] = {"designs": [], "layers": [], "trials": []}
         self.param_types = self._param_types()
         self.best: dict[str, dict] = {}
-        self.boundary_state: bytes | None = None
         self.flush_name: str | None = None
         self.last_flush = time.monotonic()
-        self.evaluated = self.cached_hits = 0
+        self.evaluated = self.cached_hits = self.results_seen = 0
+        self.batch = 1
+        self.study_name = self.sweep.name
+        self.chunk = self.sweep.execution.chunk or 1
+        self.t_start = time.monotonic()
+        self.stop_at_epoch: float | None = None
 
     # ------------------------------------------------------------- setup
     def _param_types(self) -> dict[str, pa.DataType]:
@@ -267,83 +238,83 @@ class Runner:
         return types
 
     def _prepare_dir(self) -> None:
-        if self.store.exists() and not self.resume:
+        exists = self.store.exists()
+        if exists and not self.resume:
             raise SweepError(f"{self.out} already holds sweep results; pass --resume to "
                              "continue it, or choose another --out")
-        previous = self.out / "sweep.yaml"
-        if self.resume and previous.exists() and previous.read_text() != self.sweep.text:
-            log.warning("%s differs from the sweep file being resumed; designs are matched "
-                        "by design_id, the optimizer continues from the stored trials", previous)
+        if exists and not has_journal(self.out):
+            raise SweepError(f"{self.out} was written by an older cimdse without a study "
+                             "journal; its results stay readable (cimdse.read_results, "
+                             "cimdse pareto), but continue the sweep in another --out")
+        if (self.out / LEGACY_STATE_FILE).exists():
+            log.warning("ignoring %s: cimdse never loads pickles from a results directory",
+                        self.out / LEGACY_STATE_FILE)
         self.store.create()
         self.store.clean_staging()
         if self.resume:
             self.store.rollback_uncommitted()
-        if not (self.resume and previous.exists()):
-            self.store.write_sweep_copy(self.sweep.text)
 
-    def _make_study(self):
+    def _open_study(self):
         import optuna
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        study = optuna.create_study(directions=self.sweep.directions,
-                                    sampler=make_sampler(self.sweep, self.sweep.seed),
-                                    study_name=self.sweep.name)
+        try:
+            storage = open_storage(self.out)
+            names = study_names(storage)
+            if names and not self.new_study:
+                study = load_latest_study(storage, self.sweep, names)
+            else:
+                study = create_study(storage, self.sweep,
+                                     default_batch_size(self.sweep, self.total), names)
+                self.store.write_sweep_copy(self.sweep.text)
+        except StudyError as err:
+            raise SweepError(str(err)) from None
+        self.study_name = study.study_name
+        self.batch = self.sweep.execution.batch or int(study.user_attrs.get(BATCH_ATTR) or
+                                                       default_batch_size(self.sweep, self.total))
+        return study
+
+    def _load_cache(self) -> None:
         designs = self.store.read_table("designs")
         if designs is not None:
             for row in designs.to_pylist():
                 self.cache.setdefault(row["design_id"], row)
-        trials = self.store.read_table("trials")
-        frozen = _rebuild_trials(trials, len(self.sweep.objectives))
-        if frozen:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                study.add_trials(frozen)
-            self.trial_design = [r["design_id"] for r in
-                                 sorted(trials.to_pylist(), key=lambda r: r["trial"])]
-        state = self.store.load_state()
-        n = len(frozen)
-        if n and state and state.get("version") == STATE_VERSION and state.get("n_trials") == n \
-                and state.get("sampler_config") == self._sampler_key():
-            study.sampler = state["sampler"]
-            for k, v in state["study_attrs"].items():   # no public setter in Optuna 5
-                study._storage.set_study_system_attr(study._study_id, k, v)
-            log.info("resumed %d trials with the optimizer snapshot", n)
-        elif n:
-            study.sampler = make_sampler(self.sweep, self.sweep.seed + n)
-            log.info("resumed %d trials; optimizer snapshot missing or stale, sampler re-seeded", n)
         for row in self.cache.values():
             self._update_best(row)
-        return study
 
-    def _sampler_key(self) -> str:
-        cfg = self.sweep.sampler
-        return json.dumps([cfg.name, cfg.options, self.sweep.seed], sort_keys=True, default=str)
+    def _logged_trials(self) -> set[int]:
+        trials = self.store.read_table("trials", ["study", "trial"])
+        if trials is None:
+            return set()
+        return {r["trial"] for r in trials.to_pylist() if r.get("study") == self.study_name}
+
+    def _limits(self) -> Limits:
+        ex = self.sweep.execution
+        seconds = ex.timeout if self.sweep.wall_time_s is None else \
+            min(ex.timeout, self.sweep.wall_time_s)
+        return Limits(seconds=seconds, memory_bytes=ex.memory_limit)
 
     def _make_executor(self):
         choice = self.executor_choice
         if not isinstance(choice, str):
             return choice
+        args = (str(self.sweep.spec_path), self.workloads, self.evaluate_point)
+        limits = dict(limits=self._limits(), stop_after=self.stop_at_epoch)
         if choice == "serial" or self.address == "serial":
-            return SerialExecutor(str(self.sweep.spec_path), self.workloads, self.evaluate_point)
+            return SerialExecutor(*args, **limits)
         if choice == "ray":
-            return RayExecutor(str(self.sweep.spec_path), self.workloads, self.evaluate_point,
-                               address=self.address, num_cpus=self.num_cpus,
-                               max_retries=self.sweep.execution.max_retries)
+            return RayExecutor(*args, address=self.address, num_cpus=self.num_cpus,
+                               max_retries=self.sweep.execution.max_retries, **limits)
         raise SweepError(f"unknown executor {choice!r}; use 'ray' or 'serial'")
 
     def _preflight(self) -> None:
         if self.check:
             check_bindings(self.sweep)
             check_workloads(self.sweep)
-        if self.evaluate_point is None:
-            from .evaluation import real_evaluate
-            if real_evaluate() is None:
-                raise SweepError("cimdse.evaluate is not available yet, so designs cannot be "
-                                 "evaluated (the sweep file itself is valid)")
 
     # ------------------------------------------------------------- rows
     def _design_row(self, trial: int, params: dict, result: dict) -> dict:
         row = {"design_id": result["design_id"], "trial": trial, "status": result["status"],
-               "error": result["error"]}
+               "error": result["error"], "study": self.study_name}
         for p in self.sweep.parameters:
             row[p.column] = params.get(p.name)
         record = result["record"] or {}
@@ -353,27 +324,35 @@ class Runner:
             if k not in row:
                 row[k] = v
         if row["status"] == "ok":
-            missing = [o.column for o in self.sweep.objectives
-                       if not _finite(record.get(o.column))]
-            if missing:
-                row["status"] = "error"
-                row["error"] = "objective(s) missing or not finite: " + ", ".join(
-                    f"{m}={record.get(m)!r}" for m in missing)
-            else:
-                violated = []
-                for c in self.sweep.constraints:
-                    try:
-                        if not c.satisfied(record):
-                            violated.append(c.text)
-                    except Exception as err:  # noqa: BLE001 - e.g. column missing
-                        row["status"], row["error"] = "error", f"constraint {c.text!r}: {err}"
-                        break
-                if violated and row["status"] == "ok":
-                    row["status"] = "infeasible"
-                    row["error"] = "constraint violated: " + "; ".join(violated)
+            self._judge(row, record)
         row.update(eval_s=result["eval_s"], worker=result["worker"],
                    started_at=result["started_at"])
         return row
+
+    def _judge(self, row: dict, record: dict) -> None:
+        """Mark an ``ok`` row ``error`` (objectives missing or not finite, a
+        constraint that cannot be computed) or ``infeasible`` (a constraint violated)."""
+        missing = [o.column for o in self.sweep.objectives if not _finite(record.get(o.column))]
+        if missing:
+            row["status"] = "error"
+            row["error"] = "objective(s) missing or not finite: " + ", ".join(
+                f"{m}={record.get(m)!r}" for m in missing)
+            return
+        violated = []
+        for c in self.sweep.constraints:
+            try:
+                value = c.value(record)
+            except Exception as err:  # noqa: BLE001 - e.g. column missing
+                row["status"], row["error"] = "error", f"constraint {c.text!r}: {err}"
+                return
+            if not _finite(value):
+                row["status"], row["error"] = "error", f"constraint {c.text!r} is {value!r}"
+                return
+            if not c.satisfied(record):
+                violated.append(c.text)
+        if violated:
+            row["status"] = "infeasible"
+            row["error"] = "constraint violated: " + "; ".join(violated)
 
     def _tell(self, study, trial, row: dict) -> bool:
         """Tell one result; returns False when the sampler says the space is exhausted."""
@@ -383,8 +362,11 @@ class Runner:
                                             and not _finite(row.get(self.sweep.objectives[0].column))):
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 return True
-            for i, c in enumerate(self.sweep.constraints):
-                trial.set_constraint(f"c{i}", c.value(row))
+            with warnings.catch_warnings():
+                # a trial left open after its constraints were set is told again on resume
+                warnings.filterwarnings("ignore", message=".*constraint.*already set")
+                for i, c in enumerate(self.sweep.constraints):
+                    trial.set_constraint(f"c{i}", c.value(row))
             study.tell(trial, [float(row[o.column]) for o in self.sweep.objectives])
         except RuntimeError as err:   # grid/bruteforce call study.stop() outside optimize()
             if "stop" in str(err).lower() or "optimize" in str(err).lower():
@@ -410,16 +392,10 @@ class Runner:
                                if row.get(p.column) is not None}}
 
     # ------------------------------------------------------------- flushing
-    def _snapshot(self, study, n_trials: int) -> None:
-        self.boundary_state = pickle.dumps({
-            "version": STATE_VERSION, "n_trials": n_trials, "sampler": study.sampler,
-            "sampler_config": self._sampler_key(),
-            "study_attrs": study._storage.get_study_system_attrs(study._study_id)})
-
     def _flush(self) -> None:
-        """Write the buffered batches: designs, layers, then the trial log, then the
-        optimizer snapshot. Each kind is cleared once written, so a flush that is
-        interrupted and retried never writes a part twice."""
+        """Write the buffered batches: designs, layers, then the trial log (the commit
+        record). Each kind is cleared once written, so a flush that is interrupted
+        and retried never writes a part twice."""
         b = self.buffer
         wrote = bool(b["trials"] or b["designs"])
         if wrote and self.flush_name is None:
@@ -431,10 +407,6 @@ class Runner:
                                       name=self.flush_name)
                 b[kind] = []
         self.flush_name = None
-        if wrote and self.boundary_state is not None:
-            from .store import STATE_FILE, atomic_write_bytes
-            atomic_write_bytes(self.out / STATE_FILE, self.boundary_state, self.store.staging)
-            log.debug("flushed up to trial %d", len(self.trial_design))
         self.last_flush = time.monotonic()
 
     def _flush_due(self) -> bool:
@@ -442,93 +414,114 @@ class Runner:
         return (len(self.buffer["designs"]) + len(self.buffer["trials"]) >= ex.flush_rows
                 or time.monotonic() - self.last_flush >= ex.flush_seconds)
 
+    # ------------------------------------------------------------- evaluation
+    def _evaluate(self, executor, todo: dict[str, dict], bar) -> dict[str, dict]:
+        """Results of the designs in ``todo`` (design_id -> overrides), by design_id."""
+        items = [{"design_id": did, "overrides": ov, "seed": seed_of(did)}
+                 for did, ov in todo.items()]
+        per_task = min(self.chunk, max(1, math.ceil(len(items) / max(1, executor.cpus))))
+        chunks = [items[i:i + per_task] for i in range(0, len(items), per_task)]
+        results: dict[str, dict] = {}
+        for _, res in executor.map_chunks(chunks):
+            for r in res:
+                results[r["design_id"]] = r
+                self.results_seen += 1
+                if self.on_result is not None:
+                    self.on_result(self.results_seen)
+            bar.update(sum(1 for r in res if r["status"] != SKIPPED))
+        done = [r for r in results.values() if r["status"] != SKIPPED]
+        if self.sweep.execution.chunk is None and done:
+            mean = sum(r["eval_s"] for r in done) / len(done)
+            self.chunk = max(1, min(500, math.ceil(0.1 / max(mean, 1e-6))))
+        return results
+
+    def _resolve(self, study, ft) -> _Pending:
+        """A trial left open by an earlier run, with the parameters it was asked with
+        (parameters it never got are suggested now, by the sampler of its number)."""
+        import optuna
+        study.sampler = sampler_for_trial(self.sweep, ft.number)
+        trial = optuna.trial.Trial(study, ft._trial_id)
+        params, overrides = sample(self.sweep, trial)
+        did = ft.user_attrs.get(DESIGN_ATTR) or make_design_id(overrides, self.spec_hash,
+                                                               self.workloads)
+        if DESIGN_ATTR not in ft.user_attrs:
+            trial.set_user_attr(DESIGN_ATTR, did)
+        return _Pending(trial, params, overrides, did)
+
+    def _ask(self, study, number: int) -> _Pending:
+        study.sampler = sampler_for_trial(self.sweep, number)
+        trial = study.ask()
+        if trial.number != number:
+            raise SweepError(f"another process wrote to {self.out}/study.journal (asked trial "
+                             f"{number}, got {trial.number}); the directory is not usable")
+        params, overrides = sample(self.sweep, trial)
+        did = make_design_id(overrides, self.spec_hash, self.workloads)
+        trial.set_user_attr(DESIGN_ATTR, did)
+        return _Pending(trial, params, overrides, did)
+
+    # ------------------------------------------------------------- recovery
+    def _recover(self, study, executor, bar) -> None:
+        """Rows for finished trials that never reached the store (a run killed
+        between telling and flushing, or a damaged part set aside)."""
+        from optuna.trial import FixedTrial
+        logged = self._logged_trials()
+        lost = [ft for ft in study.get_trials(deepcopy=False)
+                if ft.state.is_finished() and (ft.number not in logged or
+                                               ft.user_attrs.get(DESIGN_ATTR) not in self.cache)]
+        if not lost:
+            return
+        log.info("%d finished trials have no row in the store; evaluating them again", len(lost))
+        points: dict[int, tuple[dict, dict, str | None]] = {}
+        for ft in lost:
+            try:
+                params, ov = sample(self.sweep, FixedTrial(ft.params))
+            except ValueError:    # a parameter missing: the trial never got a design
+                points[ft.number] = ({}, {}, None)
+                continue
+            points[ft.number] = (params, ov, ft.user_attrs.get(DESIGN_ATTR) or
+                                 make_design_id(ov, self.spec_hash, self.workloads))
+        todo = {did: ov for _, ov, did in points.values() if did and did not in self.cache}
+        results = self._evaluate(executor, todo, bar)
+        for ft in lost:
+            params, _, did = points[ft.number]
+            if did in results and did not in self.cache and results[did]["status"] != SKIPPED:
+                row = self._design_row(ft.number, params, results[did])
+                self.cache[did] = row
+                self.evaluated += 1
+                self.buffer["designs"].append(row)
+                self.buffer["layers"].extend({"design_id": did, **lr}
+                                             for lr in results[did]["layers"])
+                self._update_best(row)
+            if ft.number not in logged:
+                self.buffer["trials"].append(_trial_row(self.study_name, ft, did))
+        self._flush()
+
     # ------------------------------------------------------------- the loop
     def run(self) -> SweepSummary:
-        t_start = time.monotonic()
+        self.t_start = time.monotonic()
+        if self.sweep.wall_time_s is not None:
+            self.stop_at_epoch = time.time() + self.sweep.wall_time_s
         self._preflight()
+        with self.store.lock():
+            return self._run_locked()
+
+    def _run_locked(self) -> SweepSummary:
         self._prepare_dir()
-        study = self._make_study()
-        done = len(self.trial_design)
-        stopped = "budget"
+        study = self._open_study()
+        self._load_cache()
         executor = self._make_executor()
-        bar = self._bar(done)
-        ex = self.sweep.execution
-        chunk = ex.chunk or 1
-        results_seen = 0
+        bar = self._bar(sum(1 for t in study.get_trials(deepcopy=False) if t.state.is_finished()))
+        stopped = "budget"
         try:
-            while done < self.total:
-                if self.sweep.wall_time_s is not None and \
-                        time.monotonic() - t_start >= self.sweep.wall_time_s:
-                    stopped = "wall_time"
-                    break
-                if self._exhausted(study):
-                    stopped = "exhausted"
-                    break
-                size = min(self._batch_size(executor.cpus, chunk), self.total - done)
-                per_task = min(chunk, max(1, math.ceil(size / executor.cpus)))
-                asked = [study.ask() for _ in range(size)]
-                points = [sample(self.sweep, t) for t in asked]
-                ids = [make_design_id(ov, self.spec_hash, self.workloads) for _, ov in points]
-                todo: dict[str, dict] = {}
-                for did, (_, ov) in zip(ids, points):
-                    if did not in self.cache and did not in todo:
-                        todo[did] = {"design_id": did, "overrides": ov, "seed": seed_of(did)}
-                items = list(todo.values())
-                chunks = [items[i:i + per_task] for i in range(0, len(items), per_task)]
-                results: dict[str, dict] = {}
-                for _, res in executor.map_chunks(chunks):
-                    for r in res:
-                        results[r["design_id"]] = r
-                        results_seen += 1
-                        if self.on_result is not None:
-                            self.on_result(results_seen)
-                    bar.update(len(res))
-                # New designs get their row from their first trial; tell in trial order.
-                first_trial: dict[str, int] = {}
-                for t, did in zip(asked, ids):
-                    first_trial.setdefault(did, t.number)
-                fresh: dict[str, dict] = {}
-                for did, r in results.items():
-                    t_num = first_trial[did]
-                    fresh[did] = self._design_row(t_num, points[t_num - asked[0].number][0], r)
-                hits = len(asked) - len(results)
-                bar.update(hits)
-                exhausted = False
-                for t, did in zip(asked, ids):
-                    if not self._tell(study, t, fresh.get(did) or self.cache[did]):
-                        exhausted = True
-                frozen = study.get_trials(deepcopy=False)
-                trial_rows = [_trial_row(frozen[t.number], did) for t, did in zip(asked, ids)]
-                # Commit the batch (plain list operations: an interrupt before this point
-                # drops the whole batch, which is then asked again on resume).
-                self.cache.update(fresh)
-                self.buffer["designs"].extend(sorted(fresh.values(), key=lambda r: r["trial"]))
-                self.buffer["layers"].extend({"design_id": did, **lr}
-                                             for did in fresh for lr in results[did]["layers"])
-                self.buffer["trials"].extend(trial_rows)
-                self.trial_design.extend(ids)
-                done += len(asked)
-                self.evaluated += len(results)
-                self.cached_hits += hits
-                for row in fresh.values():
-                    self._update_best(row)
-                self._snapshot(study, done)
-                self._set_postfix(bar)
-                if ex.chunk is None and results:
-                    mean = sum(r["eval_s"] for r in results.values()) / len(results)
-                    chunk = max(1, min(500, math.ceil(0.1 / max(mean, 1e-6))))
-                if self._flush_due():
-                    self._flush()
-                if exhausted:
-                    stopped = "exhausted"
-                    break
+            self._recover(study, executor, bar)
+            stopped = self._loop(study, executor, bar)
         except KeyboardInterrupt:
             stopped = "interrupted"
-            log.warning("interrupted: flushing the completed batches (the batch in flight "
-                        "is dropped and will be asked again on --resume)")
+            log.warning("interrupted: flushing the completed batches (trials in flight stay "
+                        "open and are evaluated on --resume)")
+        except OSError as err:
+            raise write_error(self.out, err) from None
         finally:
-            # Completed batches are made durable whatever happened; a batch still in
-            # flight was never told or buffered, so it is simply asked again on resume.
             try:
                 if hasattr(executor, "cancel"):
                     executor.cancel()
@@ -537,18 +530,72 @@ class Runner:
             finally:
                 if isinstance(self.executor_choice, str):
                     executor.close()
-        return self._summary(done, stopped, time.monotonic() - t_start, executor)
+        return self._summary(study, stopped, time.monotonic() - self.t_start, executor)
 
-    def _batch_size(self, cpus: int, chunk: int) -> int:
-        """Designs per ask/tell batch: the sweep's ``execution.batch``; else the
-        NSGA population; else 2 x CPUs x chunk, kept to about a tenth of the
-        budget (at least 2 x CPUs) so the sampler gets feedback, at most 2048."""
-        if self.sweep.execution.batch:
-            return self.sweep.execution.batch
-        population = self.sweep.sampler.options.get("population_size")
-        if population:
-            return int(population)
-        return max(1, min(2 * cpus * chunk, max(2 * cpus, math.ceil(self.total / 10)), 2048))
+    def _wall_time_over(self) -> bool:
+        return self.stop_at_epoch is not None and time.time() >= self.stop_at_epoch
+
+    def _loop(self, study, executor, bar) -> str:
+        from optuna.trial import TrialState
+        while True:
+            if self._wall_time_over():
+                return "wall_time"
+            trials = study.get_trials(deepcopy=False)
+            open_ = [ft for ft in trials if ft.state == TrialState.RUNNING]
+            n = len(trials)
+            if not open_:
+                if n >= self.total:
+                    return "budget"
+                study.sampler = sampler_for_trial(self.sweep, n)
+                if self._exhausted(study):
+                    return "exhausted"
+            first = open_[0].number if open_ else n
+            end = max(n, min(self.total, (first // self.batch + 1) * self.batch))
+            batch = [self._resolve(study, ft) for ft in open_]
+            batch += [self._ask(study, number) for number in range(n, end)]
+            outcome = self._run_batch(study, executor, batch, bar)
+            if outcome:
+                return outcome
+
+    def _run_batch(self, study, executor, batch: list[_Pending], bar) -> str | None:
+        """Evaluate and tell one batch; returns why the sweep stops, or None."""
+        todo: dict[str, dict] = {}
+        for p in batch:
+            if p.design_id not in self.cache and p.design_id not in todo:
+                todo[p.design_id] = p.overrides
+        results = self._evaluate(executor, todo, bar)
+        fresh: dict[str, dict] = {}
+        for p in batch:            # a new design's row comes from its first trial
+            r = results.get(p.design_id)
+            if r is not None and r["status"] != SKIPPED and p.design_id not in fresh:
+                fresh[p.design_id] = self._design_row(p.number, p.params, r)
+        exhausted, told = False, []
+        for p in batch:
+            row = fresh.get(p.design_id) or self.cache.get(p.design_id)
+            if row is None:        # not started before the wall time: stays open
+                continue
+            if not self._tell(study, p.trial, row):
+                exhausted = True
+            told.append(p)
+            if row["trial"] != p.number or row.get("study") != self.study_name:
+                self.cached_hits += 1
+                bar.update(1)
+        frozen = study.get_trials(deepcopy=False)
+        self.cache.update(fresh)
+        self.buffer["designs"].extend(sorted(fresh.values(), key=lambda r: r["trial"]))
+        self.buffer["layers"].extend({"design_id": did, **lr}
+                                     for did in fresh for lr in results[did]["layers"])
+        self.buffer["trials"].extend(_trial_row(self.study_name, frozen[p.number], p.design_id)
+                                     for p in told)
+        self.evaluated += len(fresh)
+        for row in fresh.values():
+            self._update_best(row)
+        self._set_postfix(bar)
+        if self._flush_due():
+            self._flush()
+        if len(told) < len(batch):
+            return "wall_time"
+        return "exhausted" if exhausted else None
 
     def _exhausted(self, study) -> bool:
         sampler = study.sampler
@@ -558,19 +605,21 @@ class Runner:
 
     def _bar(self, initial: int):
         from tqdm import tqdm
-        return tqdm(total=self.total, initial=initial, unit="trial", disable=not self.progress,
-                    desc=self.sweep.name, dynamic_ncols=True, leave=True)
+        return tqdm(total=self.total, initial=min(initial, self.total), unit="trial",
+                    disable=not self.progress, desc=self.sweep.name, dynamic_ncols=True,
+                    leave=True)
 
     def _set_postfix(self, bar) -> None:
         if self.progress and self.best:
             bar.set_postfix_str(" ".join(f"{k}={_fmt(v['value'])}" for k, v in self.best.items()),
                                 refresh=False)
 
-    def _summary(self, done: int, stopped: str, elapsed: float, executor) -> SweepSummary:
+    def _summary(self, study, stopped: str, elapsed: float, executor) -> SweepSummary:
         counts: dict[str, int] = {}
         for row in self.cache.values():
             counts[row["status"]] = counts.get(row["status"], 0) + 1
-        return SweepSummary(self.sweep.name, self.out, done, counts, dict(self.best),
+        finished = sum(1 for t in study.get_trials(deepcopy=False) if t.state.is_finished())
+        return SweepSummary(self.sweep.name, self.out, finished, counts, dict(self.best),
                             self.evaluated, self.cached_hits, elapsed, stopped,
                             getattr(executor, "name", type(executor).__name__),
                             getattr(executor, "cpus", 1), self._front(),
@@ -607,7 +656,7 @@ def run_sweep(sweep: Sweep | str | Path, out_dir: str | Path | None = None, **kw
 
     ``executor``: ``"ray"`` (default; local Ray with this machine's CPUs, or
     ``address="auto"`` / ``RAY_ADDRESS`` to join a cluster), ``"serial"``, or an
-    executor object. ``evaluate_point``: the per-design evaluator (default:
+    executor object. ``resume`` / ``new_study``: see :class:`Runner`. ``evaluate_point``: the per-design evaluator (default:
     ``cimdse.load`` + ``cimdse.evaluate``).
     """
     return Runner(sweep, out_dir, **kwargs).run()

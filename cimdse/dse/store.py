@@ -5,10 +5,14 @@ Layout of ``DIR``::
     sweep.yaml                  copy of the sweep file as written
     designs/part-*.parquet      one row per evaluated design
     layers/part-*.parquet       one row per design x layer
-    trials/part-*.parquet       the Optuna trial log (params, distributions,
-                                values, constraints) used to rebuild the study
-    study.pkl                   sampler + study snapshot at the last flush (resume)
+    trials/part-*.parquet       the trial log (trial -> design_id, params, values,
+                                state): the commit record of each flush
+    study.journal               the Optuna study (journal storage; see study.py)
+    .lock                       held (flock) by the one sweep writing the directory
     _staging/                   temp files (ignored by readers)
+
+Nothing in a results directory is ever unpickled or executed: a directory
+someone hands you is data. A ``study.pkl`` written by old versions is ignored.
 
 Every part is written to ``_staging/.<name>.tmp``, fsynced, then renamed
 into place with ``os.replace``: readers see a complete file or nothing, and
@@ -29,23 +33,28 @@ middle of a flush) are rolled back by :meth:`ResultStore.rollback_uncommitted`.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
 import os
-import pickle
+import socket
 import time
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..errors import CimdseError
+
 log = logging.getLogger(__name__)
 
 KINDS = ("designs", "layers", "trials")
-STATE_FILE = "study.pkl"
+LEGACY_STATE_FILE = "study.pkl"      # old versions' pickled sampler: never loaded
+LOCK_FILE = ".lock"
 SWEEP_FILE = "sweep.yaml"
 STAGING = "_staging"
 SCHEMA_PART = "part-" + "0" * 20 + "-schema.parquet"
@@ -56,18 +65,30 @@ METRIC_COLUMNS = ("energy_pj", "macs", "energy_per_mac_fj", "cycles", "latency_s
 
 #: Declared types of the fixed design columns; metrics default to float64.
 DESIGN_TYPES: dict[str, pa.DataType] = {
-    "design_id": pa.string(), "trial": pa.int64(), "status": pa.string(), "error": pa.string(),
-    "eval_s": pa.float64(), "worker": pa.string(), "started_at": pa.timestamp("us", tz="UTC"),
+    "design_id": pa.string(), "study": pa.string(), "trial": pa.int64(),
+    "status": pa.string(), "error": pa.string(), "eval_s": pa.float64(), "worker": pa.string(), "started_at": pa.timestamp("us", tz="UTC"),
     **{m: pa.float64() for m in METRIC_COLUMNS},
 }
 LAYER_TYPES: dict[str, pa.DataType] = {
     "design_id": pa.string(), "workload": pa.string(), "layer_index": pa.int64(),
 }
 TRIAL_TYPES: dict[str, pa.DataType] = {
-    "trial": pa.int64(), "design_id": pa.string(), "state": pa.string(), "values": pa.string(),
+    "study": pa.string(), "trial": pa.int64(), "design_id": pa.string(), "state": pa.string(), "values": pa.string(),
     "params": pa.string(), "distributions": pa.string(), "system_attrs": pa.string(),
     "user_attrs": pa.string(),
 }
+
+
+class StoreError(CimdseError):
+    """A results directory cannot be read, written or locked."""
+
+
+def write_error(path: Path, err: OSError) -> StoreError:
+    reason = err.strerror or str(err)
+    hint = ("free some space" if err.errno in (errno.ENOSPC, errno.EDQUOT)
+            else "check the directory's permissions")
+    return StoreError(f"cannot write {path}: {reason}. Everything committed before stays "
+                      f"readable; {hint}, then continue with --resume")
 
 
 def _infer(values: list) -> pa.DataType:
@@ -151,13 +172,17 @@ def _fsync_dir(path: Path) -> None:
 
 def atomic_write_bytes(path: Path, data: bytes, staging: Path) -> None:
     """Write ``data`` to ``path`` via a temp file in ``staging`` + fsync + rename."""
-    staging.mkdir(parents=True, exist_ok=True)
     tmp = staging / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        staging.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise write_error(path, err) from None
     _fsync_dir(path.parent)
 
 
@@ -171,13 +196,41 @@ class ResultStore:
 
     # ------------------------------------------------------------- writing
     def create(self) -> None:
-        for kind in KINDS:
-            (self.root / kind).mkdir(parents=True, exist_ok=True)
-        self.staging.mkdir(parents=True, exist_ok=True)
+        try:
+            for kind in KINDS:
+                (self.root / kind).mkdir(parents=True, exist_ok=True)
+            self.staging.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise write_error(self.root, err) from None
 
     def exists(self) -> bool:
         return any((self.root / kind).is_dir() and any((self.root / kind).glob("part-*.parquet"))
-                   for kind in KINDS) or (self.root / STATE_FILE).exists()
+                   for kind in KINDS) or (self.root / "study.journal").exists()
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the directory's exclusive lock (``DIR/.lock``) for the body; a second
+        writer is refused at once with who holds it. The operating system releases
+        the lock when the holder exits, however it exits."""
+        import fcntl
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise write_error(self.root / LOCK_FILE, err) from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
+                raise StoreError(f"{self.root} is in use by another sweep ({holder}); wait for "
+                                 "it to finish or choose another --out") from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since "
+                          f"{datetime.now().isoformat(timespec='seconds')}\n".encode(), 0)
+            yield
+        finally:
+            os.close(fd)
 
     @staticmethod
     def new_part_name() -> str:
@@ -186,11 +239,15 @@ class ResultStore:
 
     def _write_file(self, kind: str, name: str, table: pa.Table) -> Path:
         tmp = self.staging / f".{kind}-{name}.{uuid.uuid4().hex[:8]}.tmp"
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
         target = self.root / kind / name
-        os.replace(tmp, target)
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except OSError as err:
+            tmp.unlink(missing_ok=True)
+            raise write_error(target, err) from None
         _fsync_dir(target.parent)
         return target
 
@@ -214,7 +271,7 @@ class ResultStore:
             files = self.parts(kind, include_schema=True)
             if not files:
                 return None
-            self._schemas[kind] = pa.unify_schemas([pq.read_schema(f) for f in files],
+            self._schemas[kind] = pa.unify_schemas([_read_schema(f) for f in files],
                                                    promote_options="permissive")
         return self._schemas[kind]
 
@@ -272,20 +329,6 @@ class ResultStore:
         self.create()
         atomic_write_bytes(self.root / SWEEP_FILE, text.encode(), self.staging)
 
-    def save_state(self, state: Any) -> None:
-        atomic_write_bytes(self.root / STATE_FILE, pickle.dumps(state), self.staging)
-
-    def load_state(self) -> Any | None:
-        path = self.root / STATE_FILE
-        if not path.exists():
-            return None
-        try:
-            with open(path, "rb") as f:
-                return pickle.load(f)
-        except Exception as err:  # noqa: BLE001 - a stale snapshot only costs exactness
-            log.warning("ignoring unreadable %s: %s", path, err)
-            return None
-
     def clean_staging(self) -> None:
         """Remove temp files left by a crash (never complete parts)."""
         if self.staging.is_dir():
@@ -307,11 +350,11 @@ class ResultStore:
         files = self.parts(kind, include_schema=True)   # the schema part fixes column order
         if not files:
             return None
-        schemas = [pq.read_schema(f) for f in files]
+        schemas = [_read_schema(f) for f in files]
         schema = pa.unify_schemas(schemas, promote_options="permissive")
         tables = []
         for f in files:
-            t = pq.read_table(f)
+            t = _read_part(f)
             for field in schema:
                 if field.name not in t.column_names:
                     t = t.append_column(field.name, pa.nulls(t.num_rows, type=field.type))
@@ -330,6 +373,28 @@ class ResultStore:
         if "trial" in df.columns:
             df = df.sort_values("trial", kind="stable").reset_index(drop=True)
         return df
+
+
+def _damaged(path: Path, err: Exception) -> StoreError:
+    aside = path.parent.parent / "_damaged"
+    return StoreError(f"{path}: damaged Parquet part ({type(err).__name__}: "
+                      f"{str(err).splitlines()[0] if str(err) else ''}). Move it aside "
+                      f"(mkdir -p {aside} && mv {path} {aside}/) and read again; "
+                      "a resumed sweep evaluates its designs again")
+
+
+def _read_schema(path: Path) -> pa.Schema:
+    try:
+        return pq.read_schema(path)
+    except (pa.ArrowException, OSError) as err:
+        raise _damaged(path, err) from None
+
+
+def _read_part(path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path)
+    except (pa.ArrowException, OSError) as err:
+        raise _damaged(path, err) from None
 
 
 def read_results(root: str | Path, columns: Iterable[str] | None = None, *,

@@ -47,7 +47,8 @@ PARAM_KEYS = ("type", "low", "high", "step", "log", "choices", "bind", "when", "
 PARAM_TYPES = ("int", "float", "categorical")
 WORKLOAD_KEYS = ("name", "layers", "batch", "seq_len")
 BUDGET_KEYS = ("trials", "wall_time")
-EXECUTION_KEYS = ("batch", "chunk", "max_retries", "flush_rows", "flush_seconds")
+EXECUTION_KEYS = ("batch", "chunk", "max_retries", "flush_rows", "flush_seconds", "timeout",
+                  "memory_limit")
 SAMPLERS = ("tpe", "nsga2", "nsga3", "gp", "random", "qmc", "grid", "bruteforce")
 DIRECTIONS = {"minimize": "minimize", "min": "minimize", "maximize": "maximize", "max": "maximize"}
 #: Result columns of ``result.record()`` (plus ``e.<component>`` energies).
@@ -165,13 +166,20 @@ class SamplerConfig:
     options: dict = field(default_factory=dict)
 
 
+#: Default time limit of one design's evaluation (s) and its memory limit (bytes).
+DEFAULT_TIMEOUT_S = 600.0
+DEFAULT_MEMORY_LIMIT = 8 * 2**30
+
+
 @dataclass(frozen=True)
 class ExecutionConfig:
-    batch: int | None = None       # designs per ask/tell batch; None = auto (CPUs x chunk)
+    batch: int | None = None       # trials per ask/tell batch; None = auto (see runner)
     chunk: int | None = None       # designs per Ray task; None = auto from measured eval time
     max_retries: int = 3
     flush_rows: int = 5000
     flush_seconds: float = 30.0
+    timeout: float = DEFAULT_TIMEOUT_S          # per design, s (capped by budget.wall_time)
+    memory_limit: int = DEFAULT_MEMORY_LIMIT    # per design, bytes beyond the worker's own
 
 
 @dataclass(frozen=True)
@@ -677,6 +685,10 @@ def _budget(root: LocDict) -> tuple[int, float | None]:
             wall = parse_duration(wall)
         except ValueError as err:
             raise SpecError(str(err), _at(section.loc("wall_time"), "budget.wall_time")) from None
+        if not 0 < wall < math.inf:
+            raise SpecError(f"'wall_time' must be a positive, finite duration, got "
+                            f"{section['wall_time']!r} (omit it for no time budget)",
+                            _at(section.loc("wall_time"), "budget.wall_time"))
     return trials, wall
 
 
@@ -690,13 +702,44 @@ def _execution(root: LocDict) -> ExecutionConfig:
         if key in section and section[key] is not None:
             values[key] = _int(section, key, 0, minimum=0 if key == "max_retries" else 1,
                                path=f"execution.{key}")
-    if "flush_seconds" in section:
+    for key in ("flush_seconds", "timeout"):
+        if key in section:
+            try:
+                values[key] = parse_duration(section[key])
+            except ValueError as err:
+                raise SpecError(str(err), _at(section.loc(key), f"execution.{key}")) from None
+            if not (0 <= values[key] if key == "flush_seconds" else 0 < values[key]) \
+                    or not math.isfinite(values[key]):
+                raise SpecError(f"'{key}' must be a finite duration (timeout > 0), got "
+                                f"{section[key]!r}", _at(section.loc(key), f"execution.{key}"))
+    if "memory_limit" in section:
         try:
-            values["flush_seconds"] = parse_duration(section["flush_seconds"])
+            values["memory_limit"] = parse_size(section["memory_limit"])
         except ValueError as err:
-            raise SpecError(str(err), _at(section.loc("flush_seconds"),
-                                          "execution.flush_seconds")) from None
+            raise SpecError(str(err), _at(section.loc("memory_limit"),
+                                          "execution.memory_limit")) from None
     return ExecutionConfig(**values)
+
+
+_SIZE_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?\s*$")
+_SIZE_UNITS = {None: 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+               "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+
+
+def parse_size(value: Any) -> int:
+    """``1073741824``, ``"512MiB"``, ``"4GiB"``, ``"2GB"`` -> bytes (at least 1 MiB)."""
+    if isinstance(value, bool):
+        raise ValueError(f"bad size {value!r}; write e.g. 512MiB, 4GiB")
+    if isinstance(value, (int, float)):
+        size = float(value)
+    else:
+        m = _SIZE_RE.match(str(value))
+        if not m:
+            raise ValueError(f"bad size {value!r}; write e.g. 512MiB, 4GiB")
+        size = float(m.group(1)) * _SIZE_UNITS[m.group(2)]
+    if not 2**20 <= size < 2**50:
+        raise ValueError(f"size {value!r} is outside 1 MiB .. 1 PiB")
+    return int(size)
 
 
 def check_workloads(sweep: Sweep) -> None:

@@ -37,12 +37,6 @@ def _brute_front(points: np.ndarray) -> np.ndarray:
     return ~np.any(le & lt, axis=0)
 
 
-def _has_real_evaluator() -> bool:
-    from cimdse.dse.evaluation import real_evaluate
-    return real_evaluate() is not None
-
-
-@pytest.mark.skipif(not _has_real_evaluator(), reason="the real evaluator is not available yet")
 def test_quickstart_cli_contract_with_real_evaluator(tmp_path, capsys):
     out = tmp_path / "q"
     assert _cli(["sweep", REPO / "configs" / "sweeps" / "quickstart.yaml", "--trials", 3,

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pyarrow as pa
 import pytest
 
-from cimdse.dse.store import ResultStore, read_results, to_table
+from cimdse.dse.store import StoreError, ResultStore, read_results, to_table
 
 
 def test_rows_to_table_types():
@@ -31,11 +31,12 @@ def test_parts_are_atomic_and_never_rewritten(tmp_path, monkeypatch):
     def crash(src, dst):
         raise OSError("simulated crash before rename")
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError, match="cannot write .*simulated crash.*--resume"):
         store.write_rows("designs", [{"design_id": "b", "trial": 1, "status": "ok", "x": 2.0}])
     monkeypatch.setattr(os, "replace", real_replace)
     assert len(store.parts("designs")) == 1 and p1.read_bytes() == before
-    assert list(store.staging.glob(".*.tmp"))           # the half-written temp file
+    assert not list(store.staging.glob(".*.tmp"))       # a failed write cleans up after itself
+    (store.staging / ".designs-part-x.parquet.1234.tmp").write_bytes(b"half")  # a killed writer's
     df = read_results(tmp_path)
     assert list(df["design_id"]) == ["a"]               # readers never see it
     store.clean_staging()
@@ -70,15 +71,13 @@ def test_int_to_float_drift_is_promoted(tmp_path):
     assert df["m"].tolist() == [1.0, 30.5]
 
 
-def test_state_and_sweep_copy(tmp_path):
+def test_sweep_copy_and_no_pickle_api(tmp_path):
     store = ResultStore(tmp_path)
-    assert store.load_state() is None and not store.exists()
-    store.save_state({"n_trials": 3})
+    assert not store.exists()
     store.write_sweep_copy("name: x\n")
-    assert store.load_state() == {"n_trials": 3}
     assert (tmp_path / "sweep.yaml").read_text() == "name: x\n"
-    (tmp_path / "study.pkl").write_bytes(b"garbage")
-    assert store.load_state() is None
+    assert not store.exists()                      # a sweep copy alone holds no results
+    assert not hasattr(store, "load_state")        # nothing is ever unpickled from a directory
 
 
 def test_empty_directory_reads_empty_frame(tmp_path):

@@ -1,0 +1,253 @@
+"""Study state of a sweep: Optuna's journal storage inside the results directory.
+
+The Optuna study lives in ``DIR/study.journal`` (Optuna's
+:class:`~optuna.storages.journal.JournalFileBackend`, an append-only JSON log
+with its own file lock). Every ask, suggestion, attribute and tell is written
+there as it happens, so a resumed sweep is ``optuna.load_study`` on that file:
+no pickled sampler, no private Optuna attributes.
+
+Determinism comes from seeding, never from sampler snapshots: trial ``n`` is
+asked with a fresh sampler seeded by :func:`trial_seed` ``(sweep seed, n)``.
+Samplers keep everything else they need in the storage (NSGA-II/III
+generations and parents, QMC's sample index, grid ids), so a sampler built
+for trial ``n`` continues exactly where the previous one left off, in this
+process or in a resumed one.
+
+Each study records what defines its search space (:func:`space_of`) as a
+user attribute; resuming with a sweep file whose space differs is refused
+unless a new study is asked for, which then lives beside the old one in the
+same journal (``<name>``, ``<name>@2``, ...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ..errors import CimdseError
+from .sweep import Sweep
+
+log = logging.getLogger(__name__)
+
+JOURNAL_FILE = "study.journal"
+SPACE_ATTR = "cimdse.space"          # study user attribute: the search space
+BATCH_ATTR = "cimdse.batch"          # study user attribute: trials per ask/tell batch
+DESIGN_ATTR = "design_id"            # trial user attribute
+#: Optuna releases this module is tested with (oldest and newest of the declared range).
+OPTUNA_TESTED = ("5.0.0", "5.1.0")
+
+
+class StudyError(CimdseError):
+    """The study of a results directory cannot be created or continued."""
+
+
+# ----------------------------------------------------------------- samplers
+
+def trial_seed(sweep_seed: int, trial_number: int) -> int:
+    """The sampler seed for one trial: a pure function of the sweep seed and the
+    trial number (32 bits, what numpy's RandomState accepts)."""
+    digest = hashlib.blake2b(f"{sweep_seed}:{trial_number}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big")
+
+
+def sampler_for_trial(sweep: Sweep, trial_number: int):
+    """A sampler for asking trial ``trial_number``. QMC keeps the sweep seed: its
+    low-discrepancy sequence is one scrambled sequence indexed through the storage."""
+    seed = sweep.seed if sweep.sampler.name == "qmc" else trial_seed(sweep.seed, trial_number)
+    return make_sampler(sweep, seed)
+
+
+def make_sampler(sweep: Sweep, seed: int):
+    """The Optuna sampler named in the sweep, seeded (Optuna's 'experimental'
+    warnings for QMC, NSGA-III and brute force are silenced)."""
+    import optuna
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return _make_sampler(sweep, seed)
+
+
+def _make_sampler(sweep: Sweep, seed: int):
+    import optuna
+    s = optuna.samplers
+    name, opts = sweep.sampler.name, dict(sweep.sampler.options)
+    simple = {"tpe": s.TPESampler, "nsga2": s.NSGAIISampler, "nsga3": s.NSGAIIISampler,
+              "bruteforce": s.BruteForceSampler}
+    if name in simple:
+        return simple[name](seed=seed, **opts)
+    if name == "gp":
+        for mod in ("torch", "scipy"):
+            try:
+                __import__(mod)
+            except ImportError:
+                raise StudyError(f"sampler gp needs {mod} (pip install {mod}); "
+                                 "or use tpe / nsga2") from None
+        return s.GPSampler(seed=seed, **opts)
+    if name == "random":
+        return s.RandomSampler(seed=seed)
+    if name == "qmc":
+        return s.QMCSampler(seed=seed, **opts)
+    if name == "grid":
+        return s.GridSampler({p.name: p.grid_values() for p in sweep.parameters}, seed=seed)
+    raise StudyError(f"unknown sampler {name!r}")  # pragma: no cover - validated earlier
+
+
+# ----------------------------------------------------------------- the space
+
+def space_of(sweep: Sweep) -> dict[str, Any]:
+    """What a study's trials mean: objectives, parameters (types, ranges, bindings,
+    conditions), constraints, sampler and seed. Two sweep files with the same
+    space can share a study; anything else needs a new one."""
+    params = []
+    for p in sweep.parameters:
+        d = asdict(p)
+        d.pop("location", None)
+        d["choices"] = list(p.choices)
+        params.append(d)
+    return json.loads(json.dumps({
+        "objectives": [[o.column, o.direction] for o in sweep.objectives],
+        "parameters": params,
+        "constraints": [c.text for c in sweep.constraints],
+        "sampler": {"name": sweep.sampler.name, "options": sweep.sampler.options},
+        "seed": sweep.seed,
+    }, sort_keys=True, default=str))
+
+
+def space_changes(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """Human-readable differences between two spaces (empty when equal)."""
+    changes = []
+    for key in ("objectives", "constraints", "sampler", "seed"):
+        if stored.get(key) != current.get(key):
+            changes.append(f"{key}: {_short(stored.get(key))} -> {_short(current.get(key))}")
+    old = {p["name"]: p for p in stored.get("parameters", [])}
+    new = {p["name"]: p for p in current.get("parameters", [])}
+    for name in sorted(old.keys() - new.keys()):
+        changes.append(f"parameter {name} removed")
+    for name in sorted(new.keys() - old.keys()):
+        changes.append(f"parameter {name} added")
+    for name in sorted(old.keys() & new.keys()):
+        diff = [k for k in sorted(old[name].keys() | new[name].keys())
+                if old[name].get(k) != new[name].get(k)]
+        changes.extend(f"parameter {name}.{k}: {_short(old[name].get(k))} -> "
+                       f"{_short(new[name].get(k))}" for k in diff)
+    if not changes and [p["name"] for p in stored.get("parameters", [])] != \
+            [p["name"] for p in current.get("parameters", [])]:
+        changes.append("parameter order")
+    return changes
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# ----------------------------------------------------------------- storage
+
+def journal_path(root: Path) -> Path:
+    return Path(root) / JOURNAL_FILE
+
+
+def has_journal(root: Path) -> bool:
+    path = journal_path(root)
+    return path.is_file() and path.stat().st_size > 0
+
+
+def _repair_journal(path: Path) -> None:
+    """Drop a last record cut short by a killed process (it was never
+    acknowledged); a later append would otherwise glue onto it. Callers hold the
+    results directory's exclusive lock."""
+    size = path.stat().st_size
+    if size == 0:
+        return
+    with open(path, "rb+") as f:
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return
+        keep, chunk_end = 0, size
+        while chunk_end > 0:
+            start = max(0, chunk_end - 65536)
+            f.seek(start)
+            block = f.read(chunk_end - start)
+            cut = block.rfind(b"\n")
+            if cut >= 0:
+                keep = start + cut + 1
+                break
+            chunk_end = start
+        log.warning("%s: dropping a record cut short by an interrupted write (%d bytes)",
+                    path, size - keep)
+        f.truncate(keep)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _drop_stale_write_lock(path: Path) -> None:
+    """Remove the journal's write lock left by a killed writer. Callers hold the
+    directory's exclusive lock, so no live process can own it; otherwise Optuna
+    would wait out its grace period before breaking it."""
+    lock = path.with_name(path.name + ".lock")
+    if lock.is_symlink() or lock.exists():
+        log.info("removing the stale journal lock %s", lock)
+        lock.unlink()
+
+
+def open_storage(root: Path):
+    """Optuna's journal storage on ``DIR/study.journal`` (created if missing)."""
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+    path = journal_path(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        if not path.is_file():
+            raise StudyError(f"{path} is not a regular file")
+        _repair_journal(path)
+    _drop_stale_write_lock(path)
+    try:
+        return JournalStorage(JournalFileBackend(str(path)))
+    except (ValueError, KeyError, json.JSONDecodeError) as err:
+        raise StudyError(f"{path}: the study journal is damaged ({err}); the Parquet results "
+                         "stay readable (cimdse.read_results), but the sweep cannot be "
+                         "continued from this directory: start it in another --out") from None
+
+
+def study_names(storage) -> list[str]:
+    import optuna
+    return optuna.study.get_all_study_names(storage)
+
+
+def _next_name(base: str, existing: list[str]) -> str:
+    n = 2
+    while f"{base}@{n}" in existing:
+        n += 1
+    return f"{base}@{n}"
+
+
+def create_study(storage, sweep: Sweep, batch: int, existing: list[str]):
+    """A new study for ``sweep`` in ``storage``, recording its space and batch size."""
+    import optuna
+    name = sweep.name if sweep.name not in existing else _next_name(sweep.name, existing)
+    study = optuna.create_study(storage=storage, study_name=name, directions=sweep.directions,
+                                sampler=sampler_for_trial(sweep, 0))
+    study.set_user_attr(SPACE_ATTR, space_of(sweep))
+    study.set_user_attr(BATCH_ATTR, int(batch))
+    study.set_user_attr("cimdse.sweep_text", sweep.text)
+    return study
+
+
+def load_latest_study(storage, sweep: Sweep, names: list[str]):
+    """The newest study of the journal, checked against ``sweep``'s space."""
+    import optuna
+    name = names[-1]
+    study = optuna.load_study(study_name=name, storage=storage, sampler=sampler_for_trial(sweep, 0))
+    changes = space_changes(study.user_attrs.get(SPACE_ATTR, {}), space_of(sweep))
+    if changes:
+        raise StudyError(
+            f"the sweep file's search space differs from the study '{name}' being resumed: "
+            + "; ".join(changes[:6]) + (f"; and {len(changes) - 6} more" if len(changes) > 6 else "")
+            + ". Resume with the original sweep file, or add --new-study to start a new study "
+              "in the same directory (designs already evaluated are served from the store)")
+    return study
