@@ -171,8 +171,8 @@ class SupplyRange:
 
 
 def number_text(value: float) -> str:
-    """``value`` short: integers exactly up to 2**53, others with 6 digits."""
-    if float(value).is_integer() and abs(value) <= 2 ** 53:
+    """``value`` short: integers below 1e7 exactly, others with 6 digits."""
+    if float(value).is_integer() and abs(value) < 1e7:
         return str(int(value))
     return f"{value:.6g}"
 

@@ -193,7 +193,9 @@ def _components(args: argparse.Namespace) -> int:
         print(f"{name}: {model.source}")
         for row in model.describe():
             default = row["default"]
-            print(f"    {row['attribute']:<18} [{row['unit']}] default={default}  {row['doc']}")
+            valid = f" range={row['range']}" if row["range"] else ""
+            print(f"    {row['attribute']:<18} [{row['unit']}] default={default}{valid}  "
+                  f"{row['doc']}")
     return 0
 
 

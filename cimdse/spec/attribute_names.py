@@ -48,9 +48,11 @@ def check_attribute_names(entries: list[Entry]) -> None:
         declared = _declared(entry.node.cls) if entry.node.is_component else \
             _any_model_attribute()
         consumed = declared | MAPPER_ATTRIBUTES | referenced
-        for key in _own_attributes(entry.raw):
+        own = _own_attributes(entry.raw)
+        for key in own:
             if key not in consumed:
-                raise _unknown(entry, key, declared | MAPPER_ATTRIBUTES)
+                kept = {k for k in own if k in consumed}
+                raise _unknown(entry, key, declared | MAPPER_ATTRIBUTES | kept)
 
 
 def _declared(cls: str) -> set[str]:
