@@ -41,11 +41,17 @@ name                              width     code
 ================================  ========  =================================================
 
 CiMLoop names (``offset_encode_hist``, ``two_part_magnitude_encode_if_signed_hist``...)
-are accepted as aliases. Any other string containing ``:`` or ``.`` is a
-**user function** by dotted path (``"mypkg.mod:func"`` or
-``"mypkg.mod.func"``), imported with :mod:`importlib`. It is called with the
-:class:`Histogram` and returns an :class:`EncodedHistogram` or an iterable
-of ``(bits, probability)`` pairs (bits MSB first, all the same length).
+are accepted as aliases. Other encodings are **plug-ins**, known by name
+only: a function registered from Python with :func:`register_encoding`, or
+one an installed package declares in the entry-point group
+``cimdse.encodings`` (``[project.entry-points."cimdse.encodings"]
+my_code = "mypkg.codes:my_code"``), loaded when a spec first names it. A
+spec, ``--set`` or sweep value is only ever looked up among these names:
+nothing is imported because data names it. An encoding function is called
+with the :class:`Histogram` and returns an :class:`EncodedHistogram` or an
+iterable of ``(bits, probability)`` pairs (bits MSB first, all the same
+length). Python code may also pass such a function itself wherever an
+encoding is taken.
 
 Slicing and resolution mismatch (the CiMLoop artifact (mit-emze/cimloop))
 ----------------------------------------------------------
@@ -80,7 +86,7 @@ immutable and hashable by identity; component models read them through
 
 from __future__ import annotations
 
-import importlib
+import importlib.metadata
 import logging
 import math
 from dataclasses import dataclass, field
@@ -89,6 +95,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from .errors import CimdseError
 from .workload.distributions import Histogram, rebin
 from .workload.errors import suggest
 
@@ -101,8 +108,8 @@ RESAMPLE_MODES: tuple[str, ...] = ("cimloop", "value")
 MAX_SUM_SUPPORT = 1 << 16
 
 
-class EncodingError(ValueError):
-    """An encoding name, user function or slicing request is invalid."""
+class EncodingError(CimdseError, ValueError):
+    """An encoding name, plug-in or slicing request is invalid."""
 
 
 # -- encoded histograms ----------------------------------------------------------
@@ -263,42 +270,69 @@ ALIASES: dict[str, str] = {
 }
 
 
+#: Entry-point group through which an installed package adds encodings.
+ENTRY_POINT_GROUP = "cimdse.encodings"
+_PLUGINS: dict[str, Callable[[Histogram], Any]] = {}
+
+
+def register_encoding(name: str, function: Callable[[Histogram], Any]) -> None:
+    """Make ``function`` the encoding called ``name`` in specs, ``--set`` and sweeps."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise EncodingError(f"encoding name {name!r} must be an identifier")
+    if name in ENCODINGS or name in ALIASES:
+        raise EncodingError(f"encoding name {name!r} is a built-in encoding")
+    if not callable(function):
+        raise EncodingError(f"encoding {name!r} must be a function, got {function!r}")
+    if _PLUGINS.get(name, function) is not function:
+        raise EncodingError(f"encoding {name!r} is registered twice")
+    _PLUGINS[name] = function
+
+
+def available_encodings() -> list[str]:
+    """Every encoding name a spec may use: built-ins, registered, installed."""
+    installed = [ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)]
+    return list(dict.fromkeys([*ENCODINGS, *_PLUGINS, *sorted(installed)]))
+
+
 def resolve_encoding(encoding: str | Callable) -> tuple[str, Callable[[Histogram], Any]]:
-    """``(name, function)`` for a built-in name, CiMLoop alias, dotted path
-    (``"pkg.mod:func"`` / ``"pkg.mod.func"``) or a callable."""
+    """``(name, function)`` for a built-in name, CiMLoop alias, plug-in name
+    (registered or installed) or a callable given from Python."""
     if callable(encoding):
         return getattr(encoding, "__name__", "user"), encoding
     if not isinstance(encoding, str) or not encoding:
-        raise EncodingError(f"encoding must be a name or a dotted path, got {encoding!r}")
+        raise EncodingError(f"encoding must be a name, got {encoding!r}")
     name = ALIASES.get(encoding, encoding)
     if name in ENCODINGS:
         return name, ENCODINGS[name]
-    if ":" not in encoding and "." not in encoding:
-        raise EncodingError(f"unknown encoding {encoding!r}; valid: {', '.join(ENCODINGS)}"
-                            f"{suggest(encoding, list(ENCODINGS) + list(ALIASES))}, or a "
-                            "user function as 'package.module:function'")
-    return encoding, _import_function(encoding)
+    if name not in _PLUGINS:
+        _load_installed(name)
+    if name in _PLUGINS:
+        return name, _PLUGINS[name]
+    raise EncodingError(_unknown_message(encoding))
 
 
-def _import_function(path: str) -> Callable:
-    module_name, _, attr = path.partition(":") if ":" in path else path.rpartition(".")
-    if not module_name or not attr:
-        raise EncodingError(f"encoding function path {path!r} must look like "
-                            "'package.module:function' or 'package.module.function'")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as err:
-        raise EncodingError(f"cannot import module {module_name!r} of encoding function "
-                            f"{path!r}: {err}") from None
-    fn = module
-    for part in attr.split("."):
-        fn = getattr(fn, part, None)
-        if fn is None:
-            raise EncodingError(f"encoding function {path!r}: module {module_name!r} "
-                                f"has no attribute {attr!r}")
-    if not callable(fn):
-        raise EncodingError(f"encoding function {path!r} is not callable")
-    return fn
+def _load_installed(name: str) -> None:
+    """Register the installed entry point called ``name``, if there is one."""
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP, name=name):
+        try:
+            function = entry.load()
+        except Exception as err:  # a broken plug-in package: any error its import raises
+            raise EncodingError(f"cannot load encoding {name!r} from entry point "
+                                f"{entry.value!r}: {type(err).__name__}: {err}") from None
+        log.debug("encoding %r from entry point %s", name, entry.value)
+        register_encoding(name, function)
+        return
+
+
+def _unknown_message(encoding: str) -> str:
+    valid = available_encodings()
+    text = (f"unknown encoding {encoding!r}; valid: {', '.join(valid)}"
+            f"{suggest(encoding, valid + list(ALIASES))}")
+    if ":" in encoding or "." in encoding:
+        text += ("; encodings are never imported from a module path: register the function "
+                 "with cimdse.encoding.register_encoding or an installed package's "
+                 f"'{ENTRY_POINT_GROUP}' entry point")
+    return text
 
 
 def encode(hist: Histogram, encoding: str | Callable = "offset") -> EncodedHistogram:

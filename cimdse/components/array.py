@@ -9,8 +9,13 @@ Cell files (the CiMLoop artifact (mit-emze/cimloop))
 -------------------------------------
 NVSim / NVMExplorer text files with one ``-Key (unit): value`` per line
 (``#`` starts a comment, the ``(unit)`` part is optional). A model's
-``cell_file`` attribute is a path, or the name of a file shipped in
-``cimdse/components/data/`` (``rram_example.cell``, ``sram_example.cell``).
+``cell_file`` attribute is an absolute path, or the name of a file shipped
+in ``cimdse/components/data/`` (``rram_example.cell``, ``sram_example.cell``);
+in a spec, a relative path is first looked up next to the file that names
+it (:mod:`cimdse.spec.files`), never in the working directory. A cell file
+is read as untrusted text (:mod:`cimdse.textfile`: a regular UTF-8 file
+within the size cap) and a malformed one is reported by line number only,
+without echoing what the file contains.
 Attributes left at ``None`` take the file's value, then a built-in default;
 an attribute given explicitly always wins.
 """
@@ -29,6 +34,7 @@ from typing import Any
 from ..bounds import (AREA_F2, COUNT, CURRENT, DEVICE_VOLTAGE, FEATURES, FRACTION,
                       MAX_CONVERTER_BITS, RESISTANCE, SCALE, Range, non_negative, positive)
 from ..encoding import stats_of
+from ..textfile import TextFileError, read_text
 from ._common import COMMON, SWING, TECHNOLOGY, VOLTAGE, BuiltinModel
 from .base import Attribute, ComponentAttributeError
 from .registry import register
@@ -61,12 +67,15 @@ class CellFile:
             return default
         value = self.values[key]
         if not isinstance(value, float):
-            raise ValueError(f"cell file {self.path}: -{key} is not a number ({value!r})")
+            raise ComponentAttributeError(f"cell file {self.path}: -{key} is not a number",
+                                          field="cell_file")
         unit = self.units.get(key, "").strip().lower()
         return value * _TO_SI.get(unit, 1.0)
 
 
 def parse_cell_text(text: str, path: str = "<text>") -> CellFile:
+    """Parse cell-file text; a malformed line is named by number, not quoted
+    (the file may be anything a spec pointed at)."""
     values: dict[str, Any] = {}
     units: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), 1):
@@ -75,7 +84,9 @@ def parse_cell_text(text: str, path: str = "<text>") -> CellFile:
             continue
         match = _LINE.match(line)
         if not match:
-            raise ValueError(f"{path}:{number}: expected '-Key (unit): value', got {raw.strip()!r}")
+            raise ComponentAttributeError(f"cell file {path}: line {number} is not a cell "
+                                          "parameter; expected '-Key (unit): value'",
+                                          field="cell_file")
         key, value = match["key"], match["value"]
         try:
             values[key] = float(value)
@@ -97,15 +108,27 @@ def shipped_cell_files() -> list[str]:
 
 @lru_cache(maxsize=64)
 def load_cell_file(name: str) -> CellFile:
-    """Parse a cell file given by path or by the name of a shipped file."""
-    candidates = [Path(name), data_path(name), data_path(f"{name}.cell")]
-    for path in candidates:
+    """Parse a cell file given by absolute path or by the name of a shipped file."""
+    if Path(name).is_absolute():
+        return _read_cell_file(Path(name))
+    for path in (data_path(name), data_path(f"{name}.cell")):
         if path.is_file():
-            log.debug("cell file %r -> %s", name, path)
-            return parse_cell_text(path.read_text(), str(path))
+            return _read_cell_file(path)
     raise ComponentAttributeError(
-        f"cell file {name!r} not found (not a path, nor one of the shipped cell files: "
+        f"cell file {name!r} not found (a relative name is looked for next to the spec "
+        f"that names it, then among the shipped cell files: "
         f"{', '.join(shipped_cell_files())})", field="cell_file")
+
+
+def _read_cell_file(path: Path) -> CellFile:
+    log.debug("cell file %s", path)
+    try:
+        text = read_text(path)
+    except TextFileError as err:
+        where = "" if err.line is None else f" (line {err.line})"
+        raise ComponentAttributeError(f"cell file {path}: {err.message}{where}",
+                                      field="cell_file") from None
+    return parse_cell_text(text, str(path))
 
 
 # Physical constants of the surrogate models (first-order, node-independent):

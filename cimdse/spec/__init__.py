@@ -21,14 +21,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from .compose import compose_root, derived_scope, split_compose
 from .errors import CimdseError, SpecError
 from .model import (PROBLEM_DIMS, TENSORS, Constraints, Design, FactorConstraint, Location,
                     LoopConstraints, MapperSettings, Node, frozen_mapping)
 from .resolve import resolve
-from .yaml_io import load_with_includes
+from .yaml_io import load_with_includes, load_yaml_value
 
 __all__ = ["load", "parse_set", "CimdseError", "SpecError", "Design", "Node", "Constraints",
            "LoopConstraints", "FactorConstraint", "MapperSettings", "Location", "TENSORS",
@@ -64,15 +62,13 @@ def _plain_value(value: Any) -> Any:
 
 
 def parse_set(items: list[str] | None) -> dict[str, Any]:
-    """``["K=V", ...]`` from the command line -> ``{K: V}`` with V typed by YAML."""
+    """``["K=V", ...]`` from the command line -> ``{K: V}`` with V typed by YAML
+    (under the limits of a spec file; text that is not YAML stays text)."""
     out: dict[str, Any] = {}
     for item in items or []:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
             raise SpecError(f"--set expects KEY=VALUE, got {item!r}", Location(path="--set"))
-        try:
-            value = yaml.safe_load(text) if text.strip() else ""
-        except yaml.YAMLError:
-            value = text
-        out[key.strip()] = value
+        where = Location(path=f"--set {key.strip()}")
+        out[key.strip()] = load_yaml_value(text, where) if text.strip() else ""
     return out

@@ -35,6 +35,10 @@ class SpecError(CimdseError, ValueError):
         return self.location.line
 
     @property
+    def column(self) -> int | None:
+        return self.location.column
+
+    @property
     def path(self) -> str:
         return self.location.path
 

@@ -18,6 +18,8 @@ from ..bounds import (CONSUMED_VARIABLES, MAX_FACTOR, MAX_INSTANCES, MAX_MESH, M
                       RangeError, check_number, check_variable)
 from ..components import ComponentAttributeError, UnknownComponentClass, get_model
 from .attribute_names import Entry, check_attribute_names
+from .conventions import check_conventions
+from .files import resolve_spec_files
 from .errors import SpecError, nearest
 from .model import (PROBLEM_DIMS, TENSORS, Constraints, Design, FactorConstraint, Location,
                     LoopConstraints, MapperSettings, Node, frozen_mapping)
@@ -89,6 +91,7 @@ def resolve(root: LocDict, overrides: dict[str, Any] | None = None,
     variables = _variables_scope(root, derived)
     values = variables.resolve_all()
     _check_consumed_variables(root, values)
+    check_conventions(values, variables.location)
     if "arch" not in root:
         raise SpecError("missing required section 'arch' (with 'nodes: [...]')",
                         _at(root.where, "arch"))
@@ -268,6 +271,7 @@ def _resolve_node(raw: Any, loc: Location, path: str, variables: Scope,
     merged = {**walk.inherited, **own}
     cls = None
     if kind == "component":
+        resolve_spec_files(raw, path, merged)
         cls = _component_class(raw, path, merged, walk)
     directives = {d: _tensor_list(raw, d, path) for d in (*TEMPORAL_DIRECTIVES, "spatial_reuse")}
     _check_directive_overlap(raw, path, directives)

@@ -4,10 +4,16 @@ A :class:`Scope` holds raw values (numbers, strings that may be expressions)
 with their source locations and evaluates each on first use, so a value may
 refer to any other value of its scope or of the parent scope. A reference
 that loops back is reported as a cycle naming every member.
+
+A scope and its descendants share one
+:class:`~cimdse.spec.expressions.EvaluationBudget`, so all expressions of a
+spec together stay within the work and nesting limits, a chain of variable
+references included; a NaN value is refused wherever it comes from.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Mapping
 
 from . import expressions as ex
@@ -34,11 +40,13 @@ class Scope:
     """Named raw values evaluated lazily against themselves and a parent."""
 
     def __init__(self, raw: Mapping[str, Any], locations: Mapping[str, Location],
-                 parent: "Scope | None" = None, what: str = "variable"):
+                 parent: "Scope | None" = None, what: str = "variable",
+                 budget: ex.EvaluationBudget | None = None):
         self._raw = dict(raw)
         self._locations = dict(locations)
         self._parent = parent
         self._what = what
+        self._budget = budget or (parent._budget if parent else ex.EvaluationBudget())
         self._values: dict[str, Any] = {}
         self._stack: list[str] = []
 
@@ -56,6 +64,12 @@ class Scope:
             return self._parent.get(name)
         raise ex.ExpressionError(f"undefined name '{name}'", undefined=name)
 
+    def location(self, name: str) -> Location:
+        """Where ``name`` was written (in this scope or a parent)."""
+        if name in self._raw or self._parent is None:
+            return self._locations.get(name, Location())
+        return self._parent.location(name)
+
     def resolve_all(self) -> dict[str, Any]:
         return {name: self._own(name) for name in self._raw}
 
@@ -71,11 +85,17 @@ class Scope:
             start = self._stack.index(name)
             chain = " -> ".join([*self._stack[start:], name])
             raise SpecError(f"{self._what} cycle: {chain}", self._locations.get(name))
+        location = self._locations.get(name, Location())
+        try:
+            self._budget.enter(ex.REFERENCE_DEPTH)
+        except ex.ExpressionError as err:
+            raise SpecError(str(err), location) from None
         self._values[name] = _PENDING
         self._stack.append(name)
         try:
-            result = self._evaluate(self._raw[name], self._locations.get(name, Location()))
+            result = self._evaluate(self._raw[name], location)
         finally:
+            self._budget.leave(ex.REFERENCE_DEPTH)
             self._stack.pop()
             if self._values.get(name) is _PENDING:
                 del self._values[name]
@@ -83,6 +103,8 @@ class Scope:
         return result
 
     def _evaluate(self, value: Any, location: Location) -> Any:
+        if isinstance(value, float) and math.isnan(value):
+            raise SpecError("not a number (NaN); write a number", location)
         if not isinstance(value, str):
             return value
         if is_literal_word(value, lambda n: self.has(n) or n in ex.FUNCTIONS or n in ex.CONSTANTS):
@@ -94,7 +116,7 @@ class Scope:
                 return value
             raise SpecError(str(err), location) from None
         try:
-            return ex.evaluate(tree, self.get, value)
+            return ex.evaluate(tree, self.get, value, self._budget)
         except ex.ExpressionError as err:
             if err.undefined is not None:
                 raise SpecError(

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import sys
-import textwrap
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -105,25 +102,6 @@ def test_aliases_and_errors():
     assert encode(H(SIGNED), "offset_encode_hist").encoding == "offset"
     with pytest.raises(EncodingError, match="unknown encoding 'ofset'.*offset"):
         encode(H(SIGNED), "ofset")
-    with pytest.raises(EncodingError, match="no_such_module_xyz"):
-        encode(H(SIGNED), "no_such_module_xyz.sub:func")
-    with pytest.raises(EncodingError, match="has no attribute 'nope'"):
-        encode(H(SIGNED), "math:nope")
-
-
-def test_user_function_by_dotted_path(tmp_path, monkeypatch):
-    (tmp_path / "my_user_enc.py").write_text(textwrap.dedent("""
-        def all_ones(hist):
-            return [((1, 1), 0.5), ((0, 1), 0.5)]
-    """))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    try:
-        for path in ("my_user_enc:all_ones", "my_user_enc.all_ones"):
-            stats = value_stats(H(SIGNED), path, 2, 1)
-            assert stats.p_one == pytest.approx([0.5, 1.0])
-            assert stats.encoding == path
-    finally:
-        sys.modules.pop("my_user_enc", None)
 
 
 def test_slicing_widths_and_partial_slice_quirk():
