@@ -56,10 +56,16 @@ def trial_seed(sweep_seed: int, trial_number: int) -> int:
     return int.from_bytes(digest, "big")
 
 
+#: Samplers that derive lasting structure from their seed at construction (QMC's
+#: scrambled sequence, the grid's shuffled order), indexed through the storage by
+#: trial: they keep the sweep seed for every trial.
+_SEED_FIXED = ("qmc", "grid")
+
+
 def sampler_for_trial(sweep: Sweep, trial_number: int):
-    """A sampler for asking trial ``trial_number``. QMC keeps the sweep seed: its
-    low-discrepancy sequence is one scrambled sequence indexed through the storage."""
-    seed = sweep.seed if sweep.sampler.name == "qmc" else trial_seed(sweep.seed, trial_number)
+    """A sampler for asking trial ``trial_number`` (see :data:`_SEED_FIXED`)."""
+    seed = sweep.seed if sweep.sampler.name in _SEED_FIXED else \
+        trial_seed(sweep.seed, trial_number)
     return make_sampler(sweep, seed)
 
 

@@ -13,9 +13,9 @@ with file:line:column and the field path, like spec errors::
     workloads: [{name: resnet18, layers: [layer1.0.conv1]}]
     parameters:
       ROWS: {type: categorical, choices: [64, 128, 256]}
-      cell_type: {choices: [sram, rram], bind: cell.device}
-      rram_bits: {type: int, low: 1, high: 4, bind: BITS_PER_CELL,
-                  when: "cell_type == 'rram'"}
+      weight_code: {choices: [twos_complement, offset], bind: WEIGHT_ENCODING}
+      offset_bits: {type: int, low: 1, high: 4, bind: BITS_PER_CELL,
+                    when: "weight_code == 'offset'"}
     objectives: {energy_pj: minimize, latency_s: minimize}
     constraints: ["area_mm2 <= 2"]
     sampler: {name: nsga2, population_size: 8}
@@ -514,7 +514,7 @@ def _condition(raw: LocDict, path: str, earlier: list[str]) -> str:
     where = _at(raw.loc("when"), f"{path}.when")
     if not isinstance(text, str):
         raise SpecError("'when' must be an expression over earlier parameters, e.g. "
-                        "\"cell_type == 'rram'\"", where)
+                        "\"weight_code == 'offset'\"", where)
     try:
         tree = parse_expression(text)
     except ExpressionError as err:

@@ -272,8 +272,8 @@ name: samplers
 spec: fig5_macro.yaml
 workloads: [resnet18]
 parameters:
-  cell_type: {choices: [sram, rram], bind: cell.device}
-  rram_bits: {type: int, low: 1, high: 4, bind: BITS_PER_CELL, when: "cell_type == 'rram'"}
+  weight_code: {choices: [twos_complement, offset], bind: WEIGHT_ENCODING}
+  rram_bits: {type: int, low: 1, high: 4, bind: BITS_PER_CELL, when: "weight_code == 'offset'"}
   ROWS: [64, 128, 256]
   VOLTAGE: {type: float, low: 0.7, high: 1.1, step: 0.1}
   CYCLE_SECONDS: {type: float, low: 1.0e-8, high: 1.0e-6, log: true}
@@ -296,9 +296,9 @@ def test_every_sampler_runs(write_sweep, tmp_path, sampler):
                   evaluate_point=fake_evaluate_point)
     designs, trials = _check_consistent(tmp_path / "out", s.trials)
     assert s.trials == 12
-    rram = designs[designs["p.cell_type"] == "rram"]
+    rram = designs[designs["p.weight_code"] == "offset"]
     assert rram["p.rram_bits"].notna().all()
-    assert designs[designs["p.cell_type"] == "sram"]["p.rram_bits"].isna().all()
+    assert designs[designs["p.weight_code"] == "twos_complement"]["p.rram_bits"].isna().all()
 
 
 def test_gp_without_torch_is_a_clear_error(write_sweep, tmp_path):

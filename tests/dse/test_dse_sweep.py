@@ -131,10 +131,10 @@ name: cond
 spec: fig5_macro.yaml
 workloads: [resnet18]
 parameters:
-  cell_type: {choices: [sram, rram], bind: cell.device}
-  rram_bits: {type: int, low: 1, high: 4, bind: BITS_PER_CELL, when: "cell_type == 'rram'"}
-  sram_bits: {choices: [1], bind: BITS_PER_CELL, when: "cell_type == 'sram'"}
-  r_on: {type: float, low: 1.0e3, high: 1.0e5, log: true, bind: cell.r_on, when: "cell_type == 'rram' and rram_bits >= 2"}
+  weight_code: {choices: [twos_complement, offset], bind: WEIGHT_ENCODING}
+  rram_bits: {type: int, low: 1, high: 4, bind: BITS_PER_CELL, when: "weight_code == 'offset'"}
+  sram_bits: {choices: [1], bind: BITS_PER_CELL, when: "weight_code == 'twos_complement'"}
+  r_on: {type: float, low: 1.0e3, high: 1.0e5, log: true, bind: cell.r_on, when: "weight_code == 'offset' and rram_bits >= 2"}
 objectives: [energy_pj]
 sampler: tpe
 """
@@ -143,22 +143,22 @@ sampler: tpe
 def test_conditional_parameters(write_sweep):
     sweep = load_sweep(write_sweep(CONDITIONAL))
     check_bindings(sweep)
-    choose = {"cell_type": "rram", "rram_bits": 3, "sram_bits": 1, "r_on": 2e4}
+    choose = {"weight_code": "offset", "rram_bits": 3, "sram_bits": 1, "r_on": 2e4}
     params, overrides = resolve_params(sweep, lambda p: choose[p.name])
-    assert params == {"cell_type": "rram", "rram_bits": 3, "r_on": 2e4}
-    assert overrides == {"cell.device": "rram", "BITS_PER_CELL": 3, "cell.r_on": 2e4}
-    choose.update(cell_type="sram")
+    assert params == {"weight_code": "offset", "rram_bits": 3, "r_on": 2e4}
+    assert overrides == {"WEIGHT_ENCODING": "offset", "BITS_PER_CELL": 3, "cell.r_on": 2e4}
+    choose.update(weight_code="twos_complement")
     params, overrides = resolve_params(sweep, lambda p: choose[p.name])
-    assert params == {"cell_type": "sram", "sram_bits": 1}
-    choose.update(cell_type="rram", rram_bits=1)
+    assert params == {"weight_code": "twos_complement", "sram_bits": 1}
+    choose.update(weight_code="offset", rram_bits=1)
     params, _ = resolve_params(sweep, lambda p: choose[p.name])
     assert "r_on" not in params
 
 
 def test_condition_must_use_earlier_parameters(write_sweep):
-    body = CONDITIONAL.replace("when: \"cell_type == 'rram'\"", "when: \"cel_type == 'rram'\"")
+    body = CONDITIONAL.replace("when: \"weight_code == 'offset'\"", "when: \"weight_cod == 'offset'\"")
     err = _error(write_sweep, body)
-    assert err.path == "parameters.rram_bits.when" and err.suggestion == "cell_type"
+    assert err.path == "parameters.rram_bits.when" and err.suggestion == "weight_code"
 
 
 def test_conditional_with_optuna_trials(write_sweep):
@@ -170,12 +170,12 @@ def test_conditional_with_optuna_trials(write_sweep):
     for _ in range(30):
         t = study.ask()
         params, overrides = sample(sweep, t)
-        assert ("rram_bits" in params) == (params["cell_type"] == "rram")
-        assert ("sram_bits" in params) == (params["cell_type"] == "sram")
+        assert ("rram_bits" in params) == (params["weight_code"] == "offset")
+        assert ("sram_bits" in params) == (params["weight_code"] == "twos_complement")
         assert set(t.params) == set(params)
-        seen.add(params["cell_type"])
+        seen.add(params["weight_code"])
         study.tell(t, 1.0)
-    assert seen == {"sram", "rram"}
+    assert seen == {"twos_complement", "offset"}
 
 
 def test_design_id_stable_and_sensitive():
