@@ -16,7 +16,8 @@ constant                   value           bounds
 ``MAX_CONVERTER_BITS``     16              ADC / DAC / ladder resolutions: value-dependent
                                            converters build arrays over 2**bits codes
 ``MAX_WIDTH_BITS``         4096            datapath widths (words, flits, operands)
-``MAX_LINE_CELLS``         2**20           cells on a row or column, ADCs in a bank,
+``MAX_LINE_CELLS``         2**20           cells on a row or column (ARRAY_ROWS,
+                                           ARRAY_COLS), ADCs in a bank,
                                            adder-tree inputs, cells of a cim_unit
 ``MAX_DEPTH_WORDS``        2**40           words of a storage level
 ``MAX_SCALE``              1e9             multipliers: energy_scale, area_scale, copies,
@@ -212,14 +213,17 @@ class VariableRule:
 _BITS = VariableRule(int, at_least(1, MAX_OPERAND_BITS), "operand bits")
 _SLICE = VariableRule(int, at_least(1, MAX_OPERAND_BITS), "bits per slice")
 _SLICES = VariableRule(int, at_least(1, MAX_SLICES), "slices per operand")
+_ARRAY = VariableRule(int, at_least(1, MAX_LINE_CELLS), "array rows or columns")
 
 #: Variables consumed outside the component models (the encoding convention
-#: of :mod:`cimdse.mapping.actions` and the slice dims of the mapper).
+#: of :mod:`cimdse.mapping.actions`, the slice dims of the mapper and the
+#: array size the system blocks in ``configs/systems`` read).
 CONSUMED_VARIABLES: dict[str, VariableRule] = {
     "INPUT_BITS": _BITS, "WEIGHT_BITS": _BITS, "OUTPUT_BITS": _BITS,
     "INPUT_BITS_PER_SLICE": _SLICE, "DAC_BITS": _SLICE,
     "WEIGHT_BITS_PER_SLICE": _SLICE, "BITS_PER_CELL": _SLICE,
     "N_INPUT_SLICES": _SLICES, "N_WEIGHT_SLICES": _SLICES,
+    "ARRAY_ROWS": _ARRAY, "ARRAY_COLS": _ARRAY,
 }
 
 

@@ -78,6 +78,16 @@ def test_out_of_range_values_are_located(tmp_path, key, value, path, words):
     assert err.path == path or err.path.endswith(path)
 
 
+@pytest.mark.parametrize("name", ["ARRAY_ROWS", "ARRAY_COLS"])
+@pytest.mark.parametrize("value, words", [(float("-inf"), "finite"), (0, "[1, 1048576]"),
+                                          (64.5, "integer")])
+def test_shared_array_size_variables_are_bounded(name, value, words):
+    """Fig. 5 reads ROWS/COLS itself; the shared names the system blocks read
+    are checked all the same."""
+    err = load_error(FIG5, **{name: value})
+    assert words in err.message and err.path == f"variables.{name}"
+
+
 def test_inherited_supply_out_of_range_points_at_the_container(tmp_path):
     err = load_error(write(tmp_path), **{"chip.voltage": 5.0})
     assert err.path == "--set chip.voltage" or err.path == "arch.nodes[0].attributes.voltage"
