@@ -315,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--macro", action="append", default=[], metavar="NAME",
                      help="validate only this macro; repeatable")
     val.add_argument("--references", default=None, metavar="CSV",
-                     help="reference table (default: the shipped cimdse/data/reference_figures.csv)")
+                     help="reference table: one CSV file, or a directory whose *.csv files are "
+                          "all read (default: the shipped cimdse/data/references/)")
     val.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 

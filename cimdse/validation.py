@@ -8,10 +8,11 @@ so it works from a checkout, an editable install and an installed wheel.
 
 Validation
 ----------
-:func:`load_references` reads ``cimdse/data/reference_figures.csv``: one
-published figure per row (``macro``, ``source_paper``, ``condition``,
-``metric``, ``reference_value``, ``unit``) plus machine-readable columns that
-say how to reproduce it with the model:
+:func:`load_references` reads every ``*.csv`` of ``cimdse/data/references/``
+(one file per macro, ``<macro>.csv``; the columns are described in that
+directory's ``README.md``): one published figure per row (``macro``,
+``source_paper``, ``condition``, ``metric``, ``reference_value``, ``unit``)
+plus machine-readable columns that say how to reproduce it with the model:
 
 * ``family``: metric family (``energy_efficiency``, ``throughput``,
   ``energy_breakdown``, ``area_breakdown``, ``compute_density``);
@@ -28,18 +29,21 @@ say how to reproduce it with the model:
   ``cimloop_jia``: the histograms CiMLoop evaluates Macro A with;
   ``mean=M``: Inputs and Weights at zero or full scale with mean normalised
   value M, i.e. CiMLoop's AVERAGE_INPUT_VALUE = AVERAGE_WEIGHT_VALUE = M;
-  :func:`distributions_for`).
-* ``fitted``: ``yes`` when a model constant was fitted to this very figure
-  (the row then checks the fit, not a prediction; marked ``*``).
+  :func:`distributions_for`);
+* ``role``: ``calibration`` when a model constant was fitted to this row (by
+  us or copied from CiMLoop's calibration; the row checks the fit, marked
+  ``*``), ``prediction`` when nothing was fitted to it (:data:`ROLES`);
 * ``relative_to``: distributions of a second evaluation the quantity is
-  divided by (e.g. max/min energy over operand values); empty: none.
+  divided by (e.g. max/min energy over operand values); empty: none;
+* ``derived_from``: the same paper's table or figure a model input was taken
+  from, making the row circular (marked ``~``); empty: none.
 
 :func:`validate` evaluates every row (each distinct macro + overrides +
 workload once) and reports model vs reference with the signed relative
 error ``(model - reference) / reference``; :class:`Validation` aggregates
-the mean absolute error per macro, per family and overall, and checks each
-family against :data:`BOUNDS`, the average errors the CiMLoop paper
-(Andrulis, Emer, Sze, ISPASS 2024, Sec. V-A) reports for its models.
+the mean absolute error per macro, per family and overall, for prediction
+and calibration rows apart, and checks each family's prediction rows against
+:data:`BOUNDS`.
 """
 
 from __future__ import annotations
@@ -60,7 +64,10 @@ from .spec.errors import CimdseError, nearest
 #: Environment variable naming the macro directory explicitly.
 MACROS_ENV = "CIMDSE_MACROS"
 MACROS_SUBDIR = Path("configs") / "macros"
-REFERENCES = Path(__file__).resolve().parent / "data" / "reference_figures.csv"
+#: The shipped reference figures: one ``<macro>.csv`` per macro.
+REFERENCES = Path(__file__).resolve().parent / "data" / "references"
+#: Values of a reference row's ``role`` column.
+ROLES = ("prediction", "calibration")
 
 #: Mean-absolute-error bound per family (fractions): the CiMLoop paper's
 #: reported average errors (ISPASS 2024 Sec. V-A): energy efficiency 7 %
@@ -237,12 +244,16 @@ class Reference:
     workload: str = "max_utilization"
     model_scale: float = 1.0
     distributions: str = ""
-    #: a model constant was fitted to this very figure (so the row checks the
-    #: fit, not a prediction); the summary marks it with ``*``
-    fitted: bool = False
+    #: ``calibration``: a model constant was fitted to this very figure (the
+    #: row checks the fit; the summary marks it with ``*``); ``prediction``:
+    #: nothing was fitted to it
+    role: str = "prediction"
     #: distributions of a second evaluation the quantity is divided by (a
     #: ratio such as max/min energy over operand values); '' = none
     relative_to: str = ""
+    #: the same paper's table / figure a model input was taken from, making
+    #: the row circular (the summary marks it with ``~``); '' = none
+    derived_from: str = ""
 
     def __post_init__(self) -> None:
         for dists in (self.distributions, self.relative_to):
@@ -259,6 +270,14 @@ class Reference:
                                   f"{self.quantity!r} (known: {', '.join(QUANTITIES)})")
         if not self.reference:
             raise ValidationError(f"{self.macro} '{self.metric}': reference value is 0 or empty")
+        if self.role not in ROLES:
+            raise ValidationError(f"{self.macro} '{self.metric}': unknown role {self.role!r} "
+                                  f"(known: {', '.join(ROLES)})")
+
+    @property
+    def fitted(self) -> bool:
+        """A model constant was fitted to this row (``role == 'calibration'``)."""
+        return self.role == "calibration"
 
     @property
     def case(self) -> tuple:
@@ -281,7 +300,7 @@ def parse_overrides(text: str) -> tuple[tuple[str, Any], ...]:
 
 
 #: Columns every reference table must have (the others are optional).
-REQUIRED_COLUMNS = ("macro", "metric", "reference_value", "family", "quantity")
+REQUIRED_COLUMNS = ("macro", "metric", "reference_value", "family", "quantity", "role")
 
 
 def read_references(text: str, source: str = "references") -> list[Reference]:
@@ -308,8 +327,9 @@ def _reference_row(r: Mapping[str, str | None], where: str) -> Reference:
             workload=(r.get("workload") or "max_utilization").strip(),
             model_scale=_finite(r.get("model_scale") or "1", "model_scale"),
             distributions=(r.get("distributions") or "").strip(),
-            fitted=(r.get("fitted") or "").strip().lower() in ("yes", "true", "1"),
-            relative_to=(r.get("relative_to") or "").strip())
+            role=(r.get("role") or "").strip().lower(),
+            relative_to=(r.get("relative_to") or "").strip(),
+            derived_from=(r.get("derived_from") or "").strip())
     except (ValidationError, ValueError, TypeError, yaml.YAMLError) as err:
         raise ValidationError(f"{where}: {err}") from None
 
@@ -325,8 +345,18 @@ def _finite(text: str | None, column: str) -> float:
 
 
 def load_references(path: str | Path | None = None) -> list[Reference]:
-    """The reference table at ``path`` (default: the shipped one)."""
+    """The reference rows at ``path``: one CSV file, or every ``*.csv`` of a
+    directory in name order (default: the shipped :data:`REFERENCES`)."""
     path = Path(path or REFERENCES)
+    if path.is_dir():
+        files = sorted(path.glob("*.csv"))
+        if not files:
+            raise ValidationError(f"reference directory {path} has no *.csv file")
+        return [ref for f in files for ref in _read_reference_file(f)]
+    return _read_reference_file(path)
+
+
+def _read_reference_file(path: Path) -> list[Reference]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
@@ -401,7 +431,7 @@ class Row:
                 "family": r.family, "quantity": r.quantity, "components": list(r.components),
                 "overrides": dict(r.overrides), "workload": r.workload,
                 "distributions": r.distributions, "relative_to": r.relative_to,
-                "unit": r.unit, "fitted": r.fitted,
+                "unit": r.unit, "role": r.role, "derived_from": r.derived_from,
                 "reference": r.reference, "model": self.model, "error": self.error,
                 "abs_error": abs(self.error)}
 
@@ -572,7 +602,7 @@ def validate(references: Sequence[Reference] | None = None, *,
     return Validation(rows, skipped)
 
 
-__all__ = ["BOUNDS", "DISTRIBUTIONS", "FAMILIES", "QUANTITIES", "REFERENCES", "MacroInfo", "Reference", "Row",
+__all__ = ["BOUNDS", "DISTRIBUTIONS", "FAMILIES", "QUANTITIES", "REFERENCES", "ROLES", "MacroInfo", "Reference", "Row",
            "Validation", "ValidationError", "check_macro_names", "default_evaluator", "distributions_for", "list_macros",
            "load_references", "macro_info", "macro_path", "macros_dir", "model_quantity",
            "parse_overrides", "read_references", "validate"]

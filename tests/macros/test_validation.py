@@ -18,13 +18,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 TINY = """\
 # comment lines are skipped
-macro,source_paper,condition,metric,reference_value,unit,family,quantity,components,overrides,workload,model_scale
-toy,"Paper Fig. 1",a,throughput,2.0,TOPS,throughput,tops,,VOLTAGE=0.9;ROWS=64,max_utilization,1
-toy,"Paper Fig. 2",a,efficiency,10.0,TOPS/W,energy_efficiency,tops_per_w,,VOLTAGE=0.9;ROWS=64,max_utilization,1
-toy,"Paper Fig. 3",b,adc energy,30.0,pJ,energy_breakdown,energy_pj,adc,,max_utilization,1
-toy,"Paper Fig. 3",b,array energy,50.0,pJ,energy_breakdown,energy_pj,dac+cell,,max_utilization,1
-toy,"Paper Fig. 4",b,adc area,100.0,um^2,area_breakdown,area_um2,adc,,max_utilization,1
-toy,"Paper Fig. 5",b,chip tops 1b,4.0,TOPS,throughput,tops_1b,,,max_utilization,2
+macro,source_paper,condition,metric,reference_value,unit,family,quantity,components,overrides,workload,model_scale,distributions,role
+toy,"Paper Fig. 1",a,throughput,2.0,TOPS,throughput,tops,,VOLTAGE=0.9;ROWS=64,max_utilization,1,,prediction
+toy,"Paper Fig. 2",a,efficiency,10.0,TOPS/W,energy_efficiency,tops_per_w,,VOLTAGE=0.9;ROWS=64,max_utilization,1,,prediction
+toy,"Paper Fig. 3",b,adc energy,30.0,pJ,energy_breakdown,energy_pj,adc,,max_utilization,1,,prediction
+toy,"Paper Fig. 3",b,array energy,50.0,pJ,energy_breakdown,energy_pj,dac+cell,,max_utilization,1,,prediction
+toy,"Paper Fig. 4",b,adc area,100.0,um^2,area_breakdown,area_um2,adc,,max_utilization,1,,prediction
+toy,"Paper Fig. 5",b,chip tops 1b,4.0,TOPS,throughput,tops_1b,,,max_utilization,2,,prediction
 """
 
 # 1000 MACs in 1 us, 100 pJ: 0.002 TOPS, 20 TOPS/W
@@ -172,9 +172,9 @@ def test_validate_command_json(capsys):
 def test_fitted_rows_are_marked_and_reported_apart(tmp_path):
     text = (CSV_HEADER_FITTED
             + 'toy,"Paper Fig. 3",b,adc energy,30.0,pJ,energy_breakdown,energy_pj,adc,,'
-              'max_utilization,1,,yes\n'
+              'max_utilization,1,,calibration\n'
             + 'toy,"Paper Fig. 3",b,dac energy,50.0,pJ,energy_breakdown,energy_pj,dac,,'
-              'max_utilization,1,,\n')
+              'max_utilization,1,,prediction\n')
     refs = read_references(text)
     assert [r.fitted for r in refs] == [True, False]
     rows = [Row(refs[0], 33.0, 0.1), Row(refs[1], 40.0, -0.2)]
@@ -187,13 +187,13 @@ def test_fitted_rows_are_marked_and_reported_apart(tmp_path):
 
 
 CSV_HEADER_FITTED = ("macro,source_paper,condition,metric,reference_value,unit,family,quantity,"
-                     "components,overrides,workload,model_scale,distributions,fitted\n")
+                     "components,overrides,workload,model_scale,distributions,role\n")
 
 
 def test_relative_to_divides_by_a_second_evaluation():
     text = (CSV_HEADER_FITTED.rstrip("\n") + ",relative_to\n"
             + 'toy,"Paper Fig. 3",b,max/min energy,2.0,x,energy_efficiency,energy_pj,,,'
-              'max_utilization,1,mean=1.0,,mean=0.0\n')
+              'max_utilization,1,mean=1.0,prediction,mean=0.0\n')
     ref = read_references(text)[0]
     assert ref.relative_to == "mean=0.0"
     energy = {"mean=1.0": 50.0, "mean=0.0": 20.0}
