@@ -215,6 +215,7 @@ class Runner:
         self.chunk = self.sweep.execution.chunk or 1
         self.t_start = time.monotonic()
         self.stop_at_epoch: float | None = None
+        self.journal = None                       # the study journal's backend (sync/close)
 
     # ------------------------------------------------------------- setup
     def _param_types(self) -> dict[str, pa.DataType]:
@@ -258,7 +259,7 @@ class Runner:
         import optuna
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         try:
-            storage = open_storage(self.out)
+            storage, self.journal = open_storage(self.out)
             names = study_names(storage)
             if names and not self.new_study:
                 study = load_latest_study(storage, self.sweep, names)
@@ -508,29 +509,35 @@ class Runner:
     def _run_locked(self) -> SweepSummary:
         self._prepare_dir()
         study = self._open_study()
-        self._load_cache()
-        executor = self._make_executor()
-        bar = self._bar(sum(1 for t in study.get_trials(deepcopy=False) if t.state.is_finished()))
-        stopped = "budget"
         try:
-            self._recover(study, executor, bar)
-            stopped = self._loop(study, executor, bar)
-        except KeyboardInterrupt:
-            stopped = "interrupted"
-            log.warning("interrupted: flushing the completed batches (trials in flight stay "
-                        "open and are evaluated on --resume)")
-        except OSError as err:
-            raise write_error(self.out, err) from None
-        finally:
+            self._load_cache()
+            executor = self._make_executor()
             try:
-                if hasattr(executor, "cancel"):
-                    executor.cancel()
-                bar.close()
-                self._flush()
+                stopped = self._drive(study, executor)
             finally:
                 if isinstance(self.executor_choice, str):
                     executor.close()
+        finally:
+            self.journal.close()
         return self._summary(study, stopped, time.monotonic() - self.t_start, executor)
+
+    def _drive(self, study, executor) -> str:
+        """Recover, then loop; whatever happens, completed batches end up in the store."""
+        bar = self._bar(sum(1 for t in study.get_trials(deepcopy=False) if t.state.is_finished()))
+        try:
+            self._recover(study, executor, bar)
+            return self._loop(study, executor, bar)
+        except KeyboardInterrupt:
+            log.warning("interrupted: flushing the completed batches (trials in flight stay "
+                        "open and are evaluated on --resume)")
+            return "interrupted"
+        except OSError as err:
+            raise write_error(self.out, err) from None
+        finally:
+            if hasattr(executor, "cancel"):
+                executor.cancel()
+            bar.close()
+            self._flush()
 
     def _wall_time_over(self) -> bool:
         return self.stop_at_epoch is not None and time.time() >= self.stop_at_epoch
@@ -591,6 +598,7 @@ class Runner:
         for row in fresh.values():
             self._update_best(row)
         self._set_postfix(bar)
+        self.journal.sync()
         if self._flush_due():
             self._flush()
         if len(told) < len(batch):

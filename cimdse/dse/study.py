@@ -201,10 +201,46 @@ def _drop_stale_write_lock(path: Path) -> None:
         lock.unlink()
 
 
+def _journal_backend_class():
+    from optuna.storages.journal import BaseJournalBackend, JournalFileBackend
+
+    class DirectoryJournal(BaseJournalBackend):
+        """Optuna's journal file, appended by the one process that holds the results
+        directory's lock. Records are written exactly as
+        :class:`~optuna.storages.journal.JournalFileBackend` writes them (which reads
+        them back, so ``optuna.load_study`` on the file works), but without its
+        per-append file lock and fsync: a record reaches the page cache at once, which
+        survives the process being killed; :meth:`sync` makes everything durable
+        against a crash of the machine, and the runner calls it at every batch.
+        """
+
+        def __init__(self, path: Path):
+            self._reader = JournalFileBackend(str(path))
+            self._file = open(path, "ab")
+
+        def read_logs(self, log_number_from: int):
+            return self._reader.read_logs(log_number_from)
+
+        def append_logs(self, logs: list[dict[str, Any]]) -> None:
+            text = "\n".join(json.dumps(entry, separators=(",", ":")) for entry in logs)
+            self._file.write((text + "\n").encode("utf-8"))
+            self._file.flush()
+
+        def sync(self) -> None:
+            os.fsync(self._file.fileno())
+
+        def close(self) -> None:
+            if not self._file.closed:
+                self.sync()
+                self._file.close()
+
+    return DirectoryJournal
+
+
 def open_storage(root: Path):
-    """Optuna's journal storage on ``DIR/study.journal`` (created if missing)."""
+    """Optuna's journal storage on ``DIR/study.journal`` (created if missing) and its
+    backend, whose ``sync()`` makes the journal durable and ``close()`` ends it."""
     from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
     path = journal_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
@@ -212,12 +248,15 @@ def open_storage(root: Path):
             raise StudyError(f"{path} is not a regular file")
         _repair_journal(path)
     _drop_stale_write_lock(path)
+    backend = _journal_backend_class()(path)
     try:
-        return JournalStorage(JournalFileBackend(str(path)))
+        storage = JournalStorage(backend)
     except (ValueError, KeyError, json.JSONDecodeError) as err:
+        backend.close()
         raise StudyError(f"{path}: the study journal is damaged ({err}); the Parquet results "
                          "stay readable (cimdse.read_results), but the sweep cannot be "
                          "continued from this directory: start it in another --out") from None
+    return storage, backend
 
 
 def study_names(storage) -> list[str]:
