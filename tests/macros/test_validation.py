@@ -4,14 +4,14 @@ reference table, and the per-family error bounds of the implemented macros."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from cimdse.cli import main
-from cimdse.validation import (BOUNDS, Reference, Row, Validation, ValidationError,
-                               distributions_for,
-                               load_references,
+from cimdse.validation import (BOUNDS, REFERENCES, ROLES, Reference, Row, Validation,
+                               ValidationError, distributions_for, load_references,
                                model_quantity, parse_overrides, read_references, validate)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,17 +71,23 @@ def test_validate_tiny_case_by_hand():
     # 1b tops x 8 bits x scale 2 = 0.032 vs 4.0
     assert errors == [-0.999, 1.0, 0.0, 0.4, -0.1, -0.992]
     fam = v.families()
-    assert fam["throughput"]["mean_abs_error"] == pytest.approx((0.999 + 0.992) / 2)
-    assert fam["energy_breakdown"]["mean_abs_error"] == pytest.approx(0.2)
-    assert fam["energy_breakdown"]["max_abs_error"] == pytest.approx(0.4)
-    assert fam["area_breakdown"]["within_bound"] is False      # 10 % > 8 %
-    assert fam["energy_efficiency"]["bound"] == BOUNDS["energy_efficiency"] == 0.07
-    assert v.overall()["mean_abs_error"] == pytest.approx(
+    assert fam["throughput"]["prediction"]["mean_abs_error"] == pytest.approx((0.999 + 0.992) / 2)
+    assert fam["energy_breakdown"]["prediction"]["mean_abs_error"] == pytest.approx(0.2)
+    assert fam["energy_breakdown"]["prediction"]["max_abs_error"] == pytest.approx(0.4)
+    assert fam["energy_breakdown"]["calibration"] == {"n": 0, "mean_abs_error": None,
+                                                      "max_abs_error": None}
+    assert fam["area_breakdown"]["within_bound"] is False      # 10 % > 5 %
+    assert fam["energy_efficiency"]["bound"] == BOUNDS["energy_efficiency"] == 0.05
+    assert v.overall()["prediction"]["mean_abs_error"] == pytest.approx(
         (0.999 + 1.0 + 0 + 0.4 + 0.1 + 0.992) / 6)
     assert v.macros()["toy"]["n"] == 6
+    assert {f["family"] for f in v.failures()} == {"throughput", "energy_efficiency",
+                                                   "energy_breakdown", "area_breakdown"}
     d = json.loads(json.dumps(v.to_dict()))
-    assert set(d) >= {"rows", "families", "macros", "overall"}
+    assert set(d) >= {"rows", "families", "macros", "overall", "derived", "within_bounds"}
+    assert d["within_bounds"] is False
     assert d["rows"][1]["source"] == "Paper Fig. 2" and d["rows"][1]["model"] == 20.0
+    assert d["rows"][1]["role"] == "prediction"
     text = v.summary()
     assert "energy_breakdown" in text and "+40.0%" in text and "OVER" in text
 
@@ -95,6 +101,11 @@ def test_bad_rows_are_rejected():
         Reference("m", "", "", "x", 1.0, "", "throughput", "tops", distributions="normal")
     with pytest.raises(ValidationError, match="unknown distributions"):
         Reference("m", "", "", "x", 1.0, "", "throughput", "tops", distributions="mean=1.5")
+    with pytest.raises(ValidationError, match="unknown role"):
+        Reference("m", "", "", "x", 1.0, "", "throughput", "tops", role="fitted")
+    with pytest.raises(ValidationError, match="missing column.*role"):
+        read_references("macro,metric,reference_value,family,quantity\n"
+                        "m,x,1.0,throughput,tops\n")
 
 
 def test_mean_distributions_set_average_values():
@@ -125,11 +136,85 @@ def test_shipped_references_cite_sources_and_name_macros():
     refs = load_references()
     assert len(refs) >= 60
     macros = {r.macro for r in refs}
-    assert macros == {"jia_jssc_2020", "sinangil_jssc_2021", "wan_nature_2022",
+    assert macros >= {"jia_jssc_2020", "sinangil_jssc_2021", "wan_nature_2022",
                       "wang_vlsi_2022"}
     for r in refs:
-        assert r.source and any(k in r.source for k in ("Fig.", "Table", "Sec."))
+        assert r.source and any(k in r.source for k in ("Fig.", "Table", "Sec.")), r
+        assert r.role in ROLES
         assert (REPO / "configs" / "macros" / f"{r.macro}.yaml").is_file()
+
+
+def test_reference_directory_holds_one_file_per_macro():
+    for path in sorted(REFERENCES.glob("*.csv")):
+        assert {r.macro for r in load_references(path)} == {path.stem}, path
+    assert (REFERENCES / "README.md").is_file()
+
+
+def test_load_references_reads_a_directory_or_one_file(tmp_path):
+    header = "macro,source_paper,metric,reference_value,family,quantity,role\n"
+    (tmp_path / "a.csv").write_text("# a\n" + header + "a,Fig. 1,x,1.0,throughput,tops,"
+                                    "calibration\n")
+    (tmp_path / "b.csv").write_text(header + "b,Fig. 2,y,2.0,throughput,tops,prediction\n")
+    (tmp_path / "notes.md").write_text("not a table")
+    assert [r.macro for r in load_references(tmp_path)] == ["a", "b"]
+    assert [r.role for r in load_references(tmp_path / "a.csv")] == ["calibration"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValidationError, match="no \\*.csv"):
+        load_references(tmp_path / "empty")
+
+
+def test_no_figure_is_read_twice():
+    """Merged duplicates: one row per macro, conditions and model evaluation."""
+    refs = load_references()
+    keys = [(r.macro, r.quantity, r.components, r.overrides, r.distributions, r.relative_to)
+            for r in refs]
+    assert len(keys) == len(set(keys))
+
+
+FITTED_TO = re.compile(r"#\s*fitted to:\s*(\w+)\.csv rows? (.*)")
+
+
+def _fitted_to_comments(spec: Path) -> list[tuple[str, list[str]]]:
+    """(reference file stem, quoted row metrics) of every ``# fitted to:``
+    comment, continuation lines (``#   ...``) included."""
+    out, lines = [], spec.read_text().splitlines()
+    for i, line in enumerate(lines):
+        got = FITTED_TO.search(line)
+        if not got:
+            continue
+        text = got.group(2)
+        for more in lines[i + 1:]:
+            if not re.match(r"\s*#\s{3}", more):
+                break
+            text += " " + more.strip().lstrip("#")
+        out.append((got.group(1), re.findall(r"'([^']+)'", text)))
+    return out
+
+
+CALIBRATED = ("jia_jssc_2020", "sinangil_jssc_2021", "wan_nature_2022", "wang_vlsi_2022")
+
+
+@pytest.mark.parametrize("macro", CALIBRATED)
+def test_fitted_constants_name_calibration_rows(macro):
+    """Every ``# fitted to:`` comment names existing calibration rows (by
+    metric prefix), and every calibration row is named by one."""
+    refs = load_references(REFERENCES / f"{macro}.csv")
+    calibration = [r.metric for r in refs if r.role == "calibration"]
+    named = set()
+    comments = _fitted_to_comments(REPO / "configs" / "macros" / f"{macro}.yaml")
+    assert comments
+    for stem, metrics in comments:
+        assert stem == macro and metrics
+        for m in metrics:
+            hits = [c for c in calibration if c.startswith(m)]
+            assert hits, f"{macro}: 'fitted to' names {m!r}, not a calibration row"
+            named.update(hits)
+    assert set(calibration) - named <= {m for m in calibration if _is_sum_of_fits(m)}
+
+
+def _is_sum_of_fits(metric: str) -> bool:
+    # rows whose model value is a sum / ratio of fitted rows, not fitted themselves
+    return metric.startswith(("energy efficiency (tops_per_w)", "1b compute density"))
 
 
 # -- the implemented macros against silicon ------------------------------------------------
@@ -145,19 +230,54 @@ def test_every_reference_row_evaluates(report):
     assert all(r.model > 0 for r in report.rows)
 
 
-#: mean |error| measured when each xfail was written (update when a model improves);
-#: empty while every family is within its bound
-MEASURED: dict[str, str] = {}
+GATED = ("energy_efficiency", "throughput", "energy_breakdown", "area_breakdown")
+
+#: (macro, family) -> mean |error| on its prediction rows measured when each
+#: xfail was written (update when a model improves; never by fitting a
+#: constant to those rows, which would make them calibration rows)
+MEASURED: dict[tuple[str, str], str] = {
+    ("jia_jssc_2020", "energy_efficiency"): "6.4 %",
+    ("wan_nature_2022", "energy_efficiency"): "7.7 %",
+    ("wang_vlsi_2022", "energy_breakdown"): "15.1 %",
+}
 
 
-@pytest.mark.parametrize("family", [
-    pytest.param(f, marks=pytest.mark.xfail(
-        strict=True, reason=f"measured mean |error| {MEASURED[f]} > bound {BOUNDS[f]:.0%}"))
-    if f in MEASURED else f
-    for f in ("energy_efficiency", "throughput", "energy_breakdown", "area_breakdown")])
-def test_family_error_within_cimloop_bound(report, family):
-    fam = report.families()[family]
-    assert fam["mean_abs_error"] <= BOUNDS[family], fam
+def _prediction_cases() -> list:
+    refs = load_references()
+    cases = sorted({(r.macro, r.family) for r in refs if r.family in GATED
+                    and r.role == "prediction" and not r.derived_from})
+    return [pytest.param(*c, marks=pytest.mark.xfail(
+                strict=True, reason=f"measured {MEASURED[c]} > {BOUNDS[c[1]]:.0%}"))
+            if c in MEASURED else c for c in cases]
+
+
+@pytest.mark.parametrize(("macro", "family"), _prediction_cases())
+def test_prediction_rows_within_bound(report, macro, family):
+    """The issue's target: <= 5 % mean |error| per family on the prediction
+    rows of every macro that has some."""
+    stats = report.macros()[macro]["families"][family]
+    assert stats["prediction"]["n"] > 0
+    assert stats["within_bound"] is True, stats
+
+
+#: calibration rows check the fit; a looser sanity bound catches a fit that
+#: a model change has broken
+CALIBRATION_SANITY = 0.10
+
+
+@pytest.mark.parametrize("family", GATED)
+def test_calibration_rows_still_fit(report, family):
+    stats = report.families()[family]["calibration"]
+    assert stats["n"] > 0
+    assert stats["mean_abs_error"] <= CALIBRATION_SANITY, stats
+
+
+def test_derived_rows_are_listed_apart(report):
+    derived = report.derived()
+    assert {(r.ref.macro, r.ref.family) for r in derived} >= {
+        ("wan_nature_2022", "area_breakdown"), ("jia_jssc_2020", "area_breakdown")}
+    wan = report.macros()["wan_nature_2022"]["families"]["area_breakdown"]
+    assert wan["n_derived"] == 1 and wan["prediction"]["n"] == 0
 
 
 def test_validate_command_json(capsys):
@@ -169,21 +289,31 @@ def test_validate_command_json(capsys):
     assert tops["reference"] == 0.3724 and abs(tops["error"]) < 0.01
 
 
-def test_fitted_rows_are_marked_and_reported_apart(tmp_path):
-    text = (CSV_HEADER_FITTED
+def test_roles_are_marked_and_reported_apart():
+    text = (CSV_HEADER_FITTED.rstrip("\n") + ",relative_to,derived_from\n"
             + 'toy,"Paper Fig. 3",b,adc energy,30.0,pJ,energy_breakdown,energy_pj,adc,,'
-              'max_utilization,1,,calibration\n'
+              'max_utilization,1,,calibration,,\n'
             + 'toy,"Paper Fig. 3",b,dac energy,50.0,pJ,energy_breakdown,energy_pj,dac,,'
-              'max_utilization,1,,prediction\n')
+              'max_utilization,1,,prediction,,\n'
+            + 'toy,"Paper Fig. 3",b,cell energy,10.0,pJ,energy_breakdown,energy_pj,cell,,'
+              'max_utilization,1,,prediction,,"Paper Table 2 (cell energy)"\n')
     refs = read_references(text)
-    assert [r.fitted for r in refs] == [True, False]
-    rows = [Row(refs[0], 33.0, 0.1), Row(refs[1], 40.0, -0.2)]
-    fam = Validation(rows).families()["energy_breakdown"]
-    assert fam["n_fitted"] == 1
-    assert fam["mean_abs_error"] == pytest.approx(0.15)
-    assert fam["mean_abs_error_predicted"] == pytest.approx(0.2)
-    text = Validation(rows).summary()
-    assert "+10.0%*" in text and "1 fitted*; predicted rows only 20.0%" in text
+    assert [r.role for r in refs] == ["calibration", "prediction", "prediction"]
+    assert refs[2].derived_from == "Paper Table 2 (cell energy)"
+    rows = [Row(refs[0], 33.0, 0.1), Row(refs[1], 48.0, -0.04), Row(refs[2], 10.0, 0.0)]
+    v = Validation(rows)
+    assert [r.group for r in rows] == ["calibration", "prediction", "derived"]
+    fam = v.families()["energy_breakdown"]
+    assert fam["prediction"]["n"] == 1 and fam["calibration"]["n"] == 1
+    assert fam["n_derived"] == 1
+    assert fam["prediction"]["mean_abs_error"] == pytest.approx(0.04)
+    assert fam["calibration"]["mean_abs_error"] == pytest.approx(0.1)
+    # the calibration row's 10 % does not fail the gate; the prediction row's 4 % passes
+    assert fam["within_bound"] is True and not v.failures()
+    text = v.summary()
+    assert "+10.0%*" in text and "+0.0%~" in text
+    assert "derived (circular) rows, in neither mean (1)" in text
+    assert "Paper Table 2 (cell energy)" in text
 
 
 CSV_HEADER_FITTED = ("macro,source_paper,condition,metric,reference_value,unit,family,quantity,"
