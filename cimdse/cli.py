@@ -269,11 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
     acc = sub.add_parser(
-        "accuracy", help="statistical energy model vs value-level reference, per layer",
-        description="Map every layer once, then price its action counts with the statistical "
-                    "model, a value-level reference (the same component models evaluated per "
-                    "action on sampled operand values) and a fixed-energy baseline (statistics "
-                    "averaged over all layers); errors are fractions of the value-level energy.")
+        "accuracy",
+        help="self-consistency check: statistical averaging vs value-level resampling, per layer",
+        description="A self-consistency check of the statistical energy model, not accuracy "
+                    "against an independent simulator: map every layer once, then price its "
+                    "action counts with the statistical averaging over the operand "
+                    "distributions, with a value-level resampling of the same distributions "
+                    "(the same component models evaluated per action on sampled operand "
+                    "values) and with a fixed-energy baseline (statistics averaged over all "
+                    "layers); differences are fractions of the value-level energy. Accuracy "
+                    "against published silicon is `cimdse validate`.")
     acc.add_argument("spec", help=SPEC_HELP)
     acc.add_argument("--workload", default="resnet18",
                      help="built-in network, CiMLoop workload file or directory (default resnet18)")
