@@ -31,8 +31,9 @@ from typing import Any, ClassVar, Mapping
 from ..bounds import EXPONENT, SCALE, SECONDS, Range, SupplyRange
 from ..encoding import ValueStats, stats_of, uniform_stats
 from .base import ACTIONS, Attribute, ComponentAttributeError, ComponentModel, check_action
-from .scaling import (MAX_NODE_NM, MIN_NODE_NM, nominal_supply_v, tech_area_factor,
-                      tech_energy_factor, voltage_energy_factor)
+from .scaling import (MAX_NODE_NM, MIN_NODE_NM, dynamic_energy_factor, gate_delay_factor,
+                      leakage_power_factor, nominal_supply_v, tech_area_factor,
+                      tech_energy_factor)
 
 TECHNOLOGY = Attribute("technology", "nm", "CMOS technology node", 65.0,
                        bounds=Range(MIN_NODE_NM, MAX_NODE_NM))
@@ -50,7 +51,13 @@ V_EXP = Attribute("voltage_energy_exponent", "-",
                   "energy ~ (V / V_reference) ** exponent (2 = dynamic C V^2)", 2.0,
                   bounds=EXPONENT)
 
-COMMON: tuple[Attribute, ...] = (ENERGY_SCALE, AREA_SCALE, CYCLE)
+#: the macro's nominal point: leakage currents, leak fractions and the cycle
+#: a component is given with hold at this supply; at another ``voltage`` the
+#: laws of :mod:`cimdse.components.scaling` move them
+NOMINAL_V = Attribute("nominal_voltage", "V", "supply at which leakage and the cycle "
+                      "are given (None: the operating voltage)", None, bounds=SUPPLY)
+
+COMMON: tuple[Attribute, ...] = (ENERGY_SCALE, AREA_SCALE, CYCLE, NOMINAL_V)
 
 
 class BuiltinModel(ComponentModel):
@@ -101,8 +108,26 @@ class BuiltinModel(ComponentModel):
         ``technology`` and ``voltage`` attributes."""
         node = self.attrs.get("technology", ref_nm)
         v = self.attrs.get("voltage", ref_v)
-        exp = self.attrs.get("voltage_energy_exponent", 2.0)
-        return energy_pj * tech_energy_factor(ref_nm, node) * voltage_energy_factor(v, ref_v, exp)
+        return energy_pj * tech_energy_factor(ref_nm, node) * dynamic_energy_factor(v, ref_v)
+
+    def nominal_v(self) -> float | None:
+        """The nominal supply (None: no voltage attribute)."""
+        v = self.attrs.get("voltage")
+        nominal = self.attrs.get("nominal_voltage")
+        return v if nominal is None else nominal
+
+    def leak_factor(self) -> float:
+        """Leakage power at ``voltage`` relative to ``nominal_voltage`` (DIBL law)."""
+        v, nominal = self.attrs.get("voltage"), self.nominal_v()
+        return 1.0 if v is None or nominal is None else leakage_power_factor(v, nominal)
+
+    def nominal_cycle_s(self) -> float:
+        """``cycle_seconds`` moved back to the nominal supply (alpha-power law)."""
+        cycle = self.attrs.get("cycle_seconds", 1e-9)
+        v, nominal = self.attrs.get("voltage"), self.nominal_v()
+        if v is None or nominal is None or v == nominal:
+            return cycle
+        return cycle / gate_delay_factor(v, nominal, self.attrs.get("technology", 65.0))
 
     def scaled_area(self, area_um2: float, ref_nm: float) -> float:
         return area_um2 * tech_area_factor(ref_nm, self.attrs.get("technology", ref_nm))

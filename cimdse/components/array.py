@@ -307,7 +307,9 @@ class SRAMCell(_CellGeometry):
     C_cell = C_nom x CellCapacitanceMultiplier + CellCapacitanceAdjust,
     C_nom = 1 fF/um x access (NMOS) width + 0.2 fF/um x cell height.
     write = 2 C_cell V^2 x CellWriteEnergyMultiplier (BL and BLB swing).
-    leak = ``leakage_current`` V x CellReadLeakEnergyMultiplier per cell.
+    leak = ``leakage_current`` V_nom x CellReadLeakEnergyMultiplier per cell at
+    the nominal supply, moved to ``voltage`` by the DIBL leakage law
+    (:func:`cimdse.components.scaling.leakage_power_factor`).
     """
 
     name = "sram_cell"
@@ -369,7 +371,9 @@ class SRAMCell(_CellGeometry):
     def _leak_w(self):
         mult = self.pick("read_leak_multiplier", "CellReadLeakEnergyMultiplier", 1.0, si=False)
         cells = self.attrs["width_cells"] * self.attrs["depth_cells"]
-        return self.attrs["leakage_current"] * self.attrs["voltage"] * mult * cells
+        # leakage_current is at the nominal supply; DIBL law off it
+        return (self.attrs["leakage_current"] * self.nominal_v() * self.leak_factor()
+                * mult * cells)
 
     def _area(self):
         cells = self.attrs["width_cells"] * self.attrs["depth_cells"]
@@ -447,7 +451,8 @@ class _Driver(_CellGeometry):
         return feature_area_um2(per_rail, self.attrs["technology"]) * self._rails()
 
     def _leak_w(self):
-        return self.attrs["leakage_current"] * self.attrs["voltage"] * self._rails()
+        return (self.attrs["leakage_current"] * self.nominal_v() * self.leak_factor()
+                * self._rails())
 
     def _write_voltage(self) -> float:
         return self.pick("write_voltage", "SetVoltage", self.attrs["voltage"])

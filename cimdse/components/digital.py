@@ -3,7 +3,10 @@ multiplier and multiply-accumulate (MAC).
 
 Energy per operation = (reference energy per bit) x bits, moved from the
 reference node/voltage to the model's ``technology`` and ``voltage`` with
-:mod:`cimdse.components.scaling` (Stillmaker-Baas node factor x (V/V_ref)^exp).
+:mod:`cimdse.components.scaling` (Stillmaker-Baas node factor x C V^2:
+``(V / V_ref) ** 2``). Bit width enters through each model's own bit count
+(adder and register ``width``, adder-tree levels, multiplier partial
+products), never through a macro-level factor.
 References are Aladdin's 45/40 nm characterisation (Shao et al., ISCA 2014)
 as tabulated in CiMLoop's component library (the CiMLoop artifact (mit-emze/cimloop)):
 
@@ -29,7 +32,7 @@ scales them (e.g. CiMLoop's p(1-p) factors). Data values are not used.
 from __future__ import annotations
 
 from ..bounds import COUNT, MAX_WIDTH_BITS, SCALE, WIDTH_BITS, non_negative
-from ._common import COMMON, SUPPLY, TECHNOLOGY, V_EXP, BuiltinModel
+from ._common import COMMON, SUPPLY, TECHNOLOGY, BuiltinModel
 from .base import Attribute
 from .registry import register
 
@@ -39,7 +42,6 @@ _DIGITAL = (
     Attribute("width", "bits", "operand width", 8, int, bounds=WIDTH_BITS),
     TECHNOLOGY,
     Attribute("voltage", "V", "supply voltage", REF_V, bounds=SUPPLY),
-    V_EXP,
     Attribute("activity", "-", "switching activity relative to the reference", 1.0,
               bounds=SCALE),
     Attribute("leak_fraction", "-",
@@ -72,8 +74,17 @@ class _PerBit(BuiltinModel):
         return self.scaled_area(self.ref_um2_per_bit * self._bits(), self.ref_nm)
 
     def _leak_w(self):
-        # Leakage as a fixed fraction of dynamic power at one op per cycle.
-        return self.attrs["leak_fraction"] * self.op_energy_pj() * 1e-12 / self.attrs["cycle_seconds"]
+        # Leakage = leak_fraction x dynamic power at one op per cycle, both at the
+        # nominal supply; at another supply the DIBL leakage law moves it.
+        nominal = self.nominal_v()
+        e_nom = self.op_energy_pj() * (self.leak_dynamic_ratio(nominal))
+        return (self.attrs["leak_fraction"] * e_nom * 1e-12 / self.nominal_cycle_s()
+                * self.leak_factor())
+
+    def leak_dynamic_ratio(self, nominal: float | None) -> float:
+        """E_op(nominal) / E_op(voltage): C V^2."""
+        v = self.attrs.get("voltage")
+        return 1.0 if nominal is None or v is None else (nominal / v) ** 2
 
 
 @register

@@ -16,7 +16,7 @@ import math
 
 from ..bounds import (ENERGY_PER_BIT, MAX_DEPTH_WORDS, MAX_WIDTH_BITS, WIDTH_BITS, Range,
                       at_least, non_negative)
-from ._common import COMMON, SUPPLY, TECHNOLOGY, V_EXP, BuiltinModel
+from ._common import COMMON, SUPPLY, TECHNOLOGY, BuiltinModel
 from .base import Attribute, ComponentAttributeError
 from .registry import register
 
@@ -55,7 +55,6 @@ class SRAMBuffer(BuiltinModel):
         Attribute("ports", "-", "read/write ports", 1, int, bounds=at_least(1, 64)),
         TECHNOLOGY,
         Attribute("voltage", "V", "supply voltage", _REF_V, bounds=SUPPLY),
-        V_EXP,
         Attribute("leakage_per_bit", "W", "static power per stored bit", 5e-11,
                   bounds=non_negative(1e-3)),
         Attribute("address_generator", "-", "add one address increment per access", True, bool),

@@ -8,7 +8,7 @@ powers/areas) as converted to per-access energies in CiMLoop's library
 from __future__ import annotations
 
 from ..bounds import AREA_UM2, ENERGY_PER_BIT, MAX_WIDTH_BITS, WIDTH_BITS, at_least, non_negative
-from ._common import COMMON, SUPPLY, TECHNOLOGY, V_EXP, BuiltinModel
+from ._common import COMMON, SUPPLY, TECHNOLOGY, BuiltinModel
 from .base import Attribute
 from .registry import register
 
@@ -37,7 +37,6 @@ class Router(BuiltinModel):
         Attribute("ports", "-", "router ports", _ROUTER_PORTS, int, bounds=at_least(1, 64)),
         TECHNOLOGY,
         Attribute("voltage", "V", "supply voltage", _REF_V, bounds=SUPPLY),
-        V_EXP,
         *COMMON,
     )
     example = {"width": 256}

@@ -25,15 +25,32 @@ Accelergy library plug-in that CiMLoop uses; the CiMLoop artifact (mit-emze/ciml
   0.75 V, 7 nm 0.7 V), the centre of every model's valid supply range
   (:class:`cimdse.bounds.SupplyRange`).
 
-Voltage
--------
-* :func:`voltage_energy_factor`: ``(V / V_ref) ** exponent``, exponent 2
-  (dynamic ``C V^2``) by default; components expose it as an attribute
-  (``voltage_energy_exponent``) so calibrated exponents (e.g. Sinangil's
-  1.7, the CiMLoop artifact (mit-emze/cimloop)) can be used.
-* :func:`alpha_power_delay_factor`: Sakurai & Newton's alpha-power law
-  (IEEE JSSC 25(2), 1990): ``t_d ~ V / (V - V_th) ** alpha``; returns the
-  delay at ``V`` relative to ``V_ref``.
+Voltage: the physical laws every component class applies
+---------------------------------------------------------
+A macro only chooses its nominal point (supply, node, nominal cycle); each
+component applies these laws itself, so no macro carries a fitted voltage
+exponent. Use the same helpers for any new component class (converters,
+drivers, logic, cells):
+
+* :func:`dynamic_energy_factor` -- switched-capacitance energy
+  ``E = a C V^2`` (Rabaey, Chandrakasan & Nikolic, *Digital Integrated
+  Circuits*, 2nd ed., 2003, sec. 5.5): ``(V / V_ref) ** 2``.
+* :func:`leakage_current_factor` / :func:`leakage_power_factor` --
+  subthreshold leakage with drain-induced barrier lowering (Roy, Mukhopadhyay
+  & Mahmoodi-Meimand, Proc. IEEE 91(2), 2003, eq. 1):
+  ``I_leak ~ exp(eta V / (n V_T))`` at V_GS = 0, so
+  ``I(V) / I(V_ref) = exp(eta (V - V_ref) / (n V_T))`` and
+  ``P = V I``. DIBL coefficient ``eta`` = 0.1 V/V and subthreshold slope
+  factor ``n`` = 1.5 (S = n V_T ln 10 = 89 mV/decade at 300 K), typical of
+  bulk nodes 90-22 nm (Roy et al. sec. II-A); see :data:`DIBL_ETA`.
+* :func:`gate_delay_factor` -- Sakurai & Newton's alpha-power law (IEEE JSSC
+  25(2), 1990): ``t_d ~ V / (V - V_th) ** alpha`` with ``alpha`` = 1.3
+  (velocity-saturated short-channel devices, their fit) and the node's
+  threshold :func:`threshold_voltage_v` (PTM NMOS ``vth0``). A cycle time
+  follows it from a nominal cycle at the nominal supply.
+* :func:`voltage_energy_factor` -- the generic ``(V / V_ref) ** exponent``
+  kept for unit conversions (e.g. DRAM generations); components use the
+  laws above.
 """
 
 from __future__ import annotations
@@ -137,13 +154,63 @@ def voltage_energy_factor(v: float, v_ref: float, exponent: float = 2.0) -> floa
     return (v / v_ref) ** exponent
 
 
+#: Sakurai-Newton velocity-saturation index (IEEE JSSC 25(2), 1990).
+ALPHA_POWER = 1.3
+#: DIBL coefficient (V/V) and subthreshold slope factor of the leakage law
+#: (Roy et al., Proc. IEEE 91(2), 2003); thermal voltage at 300 K (V).
+DIBL_ETA, SUBTHRESHOLD_N, THERMAL_V = 0.1, 1.5, 0.02585
+
+# NMOS threshold (V) per node: the PTM model cards' vth0 (bulk 180-32 nm,
+# 22 nm high-performance metal gate); below 22 nm (FinFET) our estimate,
+# V_th ~ 1/3 of the nominal supply as in the PTM-MG cards' operating points.
+_VTH = {180: 0.3999, 90: 0.397, 65: 0.423, 45: 0.466, 32: 0.509, 22: 0.503,
+        16: 0.28, 7: 0.23}
+
+
+def _positive_supplies(v: float, v_ref: float) -> None:
+    if not (v > 0 and v_ref > 0):
+        raise ValueError(f"voltages must be positive, got {v} and {v_ref}")
+
+
+def dynamic_energy_factor(v: float, v_ref: float) -> float:
+    """Switched-capacitance energy ``C V^2`` at ``v`` relative to ``v_ref`` (V)."""
+    _positive_supplies(v, v_ref)
+    return (v / v_ref) ** 2
+
+
+def leakage_current_factor(v: float, v_ref: float) -> float:
+    """Subthreshold leakage current at supply ``v`` relative to ``v_ref``
+    (DIBL law ``exp(eta (V - V_ref) / (n V_T))``)."""
+    _positive_supplies(v, v_ref)
+    return math.exp(DIBL_ETA * (v - v_ref) / (SUBTHRESHOLD_N * THERMAL_V))
+
+
+def leakage_power_factor(v: float, v_ref: float) -> float:
+    """Leakage power ``V I_leak(V)`` at ``v`` relative to ``v_ref``."""
+    return v / v_ref * leakage_current_factor(v, v_ref)
+
+
+def threshold_voltage_v(node_nm: float) -> float:
+    """NMOS threshold (V) at ``node_nm`` (log-log between tabulated nodes)."""
+    node = _check_node(node_nm)
+    if node >= 180:
+        return _VTH[180]
+    return _loglog(node, _VTH)
+
+
 def alpha_power_delay_factor(v: float, v_ref: float, v_th: float = 0.3,
-                             alpha: float = 1.3) -> float:
+                             alpha: float = ALPHA_POWER) -> float:
     """Gate delay at ``v`` relative to ``v_ref`` (alpha-power law)."""
     if v <= v_th or v_ref <= v_th:
         raise ValueError(f"supply ({v} V, ref {v_ref} V) must exceed V_th = {v_th} V")
     delay = lambda x: x / (x - v_th) ** alpha  # noqa: E731
     return delay(v) / delay(v_ref)
+
+
+def gate_delay_factor(v: float, v_ref: float, node_nm: float) -> float:
+    """Delay (and so cycle time) at ``v`` relative to ``v_ref`` at ``node_nm``:
+    the alpha-power law with the node's threshold."""
+    return alpha_power_delay_factor(v, v_ref, threshold_voltage_v(node_nm))
 
 
 def scale_energy(energy: float, *, from_nm: float, to_nm: float, from_v: float,
@@ -153,7 +220,9 @@ def scale_energy(energy: float, *, from_nm: float, to_nm: float, from_v: float,
             * voltage_energy_factor(to_v, from_v, exponent))
 
 
-__all__ = ["DEFAULT_V_REF", "MAX_NODE_NM", "MIN_NODE_NM", "NODES_NM",
+__all__ = ["ALPHA_POWER", "DEFAULT_V_REF", "DIBL_ETA", "dynamic_energy_factor",
+           "gate_delay_factor", "leakage_current_factor", "leakage_power_factor",
+           "threshold_voltage_v", "MAX_NODE_NM", "MIN_NODE_NM", "NODES_NM",
            "alpha_power_delay_factor", "feature_area_um2", "node_area", "node_energy",
            "nominal_supply_v",
            "scale_energy", "tech_area_factor", "tech_energy_factor", "voltage_energy_factor"]

@@ -156,12 +156,22 @@ def _str(value):
     return str(value)
 
 
+def _gate_delay(v, v_nominal, node_nm):
+    """Cycle-time factor of the alpha-power law (cimdse.components.scaling)."""
+    from ..components.scaling import gate_delay_factor
+    if not all(_is_number(x) for x in (v, v_nominal, node_nm)):
+        raise ExpressionError("gate_delay() takes (voltage, nominal voltage, node nm)")
+    return gate_delay_factor(v, v_nominal, node_nm)
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "ceil": math.ceil, "floor": math.floor, "round": _round, "abs": abs,
     "min": min, "max": max, "sum": _sum, "len": len, "prod": _prod,
     "log": math.log, "log2": _log2, "log10": math.log10, "exp": math.exp,
     "sqrt": math.sqrt, "pow": _pow, "int": _int, "float": float, "bool": bool,
     "str": _str,
+    # delay at a supply relative to a nominal supply (alpha-power law)
+    "gate_delay": _gate_delay,
 }
 CONSTANTS: dict[str, Any] = {"pi": math.pi, "e": math.e, "inf": math.inf,
                              "True": True, "False": False, "None": None}
