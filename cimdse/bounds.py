@@ -173,9 +173,18 @@ class SupplyRange:
 
 def number_text(value: float) -> str:
     """``value`` short: integers below 1e7 exactly, others with 6 digits."""
-    if float(value).is_integer() and abs(value) < 1e7:
+    try:
+        number = float(value)
+    except OverflowError:           # an integer beyond the float range
+        return _huge_integer_text(value)
+    if number.is_integer() and abs(value) < 1e7:
         return str(int(value))
-    return f"{value:.6g}"
+    return f"{number:.6g}"
+
+
+def _huge_integer_text(value: int) -> str:
+    exponent = math.floor(math.log10(abs(value)))
+    return f"{value / 10 ** exponent:.6g}e+{exponent}"
 
 
 def _node_text(attrs: Mapping[str, Any] | None) -> str:
@@ -193,7 +202,11 @@ def check_number(value: Any, kind: type = float) -> float | int:
         if value != int(value):
             raise RangeError(f"must be an integer, got {value!r}")
         return int(value)
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise RangeError(f"must be within the range of a float (about ±1.8e+308), got "
+                         f"{number_text(value)}") from None
 
 
 def _shown(value: Any) -> str:
@@ -227,6 +240,30 @@ CONSUMED_VARIABLES: dict[str, VariableRule] = {
 }
 
 
+#: Node attributes the mapper reads itself (capacities, bandwidths, the cycle
+#: time; :data:`cimdse.spec.model.MAPPER_ATTRIBUTES`), checked on every
+#: component whatever its model declares; zero capacity is allowed (the
+#: mapper then reports that nothing fits).
+MAPPER_ATTRIBUTE_BOUNDS: dict[str, Range] = {
+    "size": non_negative(float(MAX_DEPTH_WORDS * MAX_WIDTH_BITS)),
+    "depth": non_negative(float(MAX_DEPTH_WORDS)),
+    "width": non_negative(float(MAX_WIDTH_BITS)),
+    "datawidth": non_negative(float(MAX_WIDTH_BITS)),
+    "read_bandwidth": positive(float(MAX_INSTANCES)),
+    "write_bandwidth": positive(float(MAX_INSTANCES)),
+    "cycle_seconds": SECONDS,
+}
+
+
+def check_mapper_attribute(name: str, value: Any) -> float:
+    """``value`` of mapper attribute ``name`` as a float; :class:`RangeError` if bad."""
+    number = check_number(value)
+    problem = MAPPER_ATTRIBUTE_BOUNDS[name].check(number)
+    if problem:
+        raise RangeError(f"{problem}, got {number_text(number)}")
+    return number
+
+
 def check_variable(name: str, value: Any) -> Any:
     """``value`` of a consumed variable, converted; :class:`RangeError` if bad.
 
@@ -242,9 +279,9 @@ def check_variable(name: str, value: Any) -> Any:
     return number
 
 
-__all__ = ["CONSUMED_VARIABLES", "COUNT", "CONVERTER_BITS", "FRACTION", "MAX_CONVERTER_BITS",
-           "MAX_DEPTH_WORDS", "MAX_FACTOR", "MAX_INSTANCES", "MAX_LINE_CELLS", "MAX_MESH",
-           "MAX_OPERAND_BITS", "MAX_SCALE", "MAX_SLICES", "MAX_WIDTH_BITS", "POSITIVE_SCALE",
-           "Range", "RangeError", "SCALE", "SupplyRange", "VariableRule", "WIDTH_BITS",
-           "at_least", "check_number", "check_variable", "non_negative", "number_text",
-           "positive"]
+__all__ = ["CONSUMED_VARIABLES", "COUNT", "CONVERTER_BITS", "FRACTION", "MAPPER_ATTRIBUTE_BOUNDS",
+           "MAX_CONVERTER_BITS", "MAX_DEPTH_WORDS", "MAX_FACTOR", "MAX_INSTANCES",
+           "MAX_LINE_CELLS", "MAX_MESH", "MAX_OPERAND_BITS", "MAX_SCALE", "MAX_SLICES",
+           "MAX_WIDTH_BITS", "POSITIVE_SCALE", "Range", "RangeError", "SCALE", "SupplyRange",
+           "VariableRule", "WIDTH_BITS", "at_least", "check_mapper_attribute", "check_number",
+           "check_variable", "non_negative", "number_text", "positive"]

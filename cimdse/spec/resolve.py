@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Iterable
 
-from ..bounds import (CONSUMED_VARIABLES, MAX_FACTOR, MAX_INSTANCES, MAX_MESH, MAX_SCALE,
-                      RangeError, check_number, check_variable)
+from ..bounds import (CONSUMED_VARIABLES, MAPPER_ATTRIBUTE_BOUNDS, MAX_FACTOR, MAX_INSTANCES,
+                      MAX_MESH, MAX_SCALE, RangeError, check_mapper_attribute, check_number,
+                      check_variable)
 from ..components import ComponentAttributeError, UnknownComponentClass, get_model
 from .attribute_names import Entry, check_attribute_names
 from .conventions import check_conventions
@@ -32,7 +33,7 @@ COMMON_NODE_KEYS = ("name", "attributes", "spatial", "spatial_reuse", "constrain
                     "enabled", "description")
 COMPONENT_KEYS = (*COMMON_NODE_KEYS, "class", "temporal_reuse", "coalesce", "no_coalesce",
                   "energy_scale", "area_scale", "copies")
-CONTAINER_KEYS = COMMON_NODE_KEYS
+CONTAINER_KEYS = (*COMMON_NODE_KEYS, "power_gated")
 SPATIAL_KEYS = ("meshX", "meshY")
 CONSTRAINT_KEYS = ("temporal", "spatial", "max_utilization", "min_utilization")
 LOOP_KEYS = ("factors", "factors_only", "loop_order", "no_iteration_over", "must_iterate_over")
@@ -265,6 +266,10 @@ def _resolve_node(raw: Any, loc: Location, path: str, variables: Scope,
         raise SpecError(f"'enabled' must be true or false, got {enabled!r}", _at(raw.loc("enabled"), f"{path}.enabled"))
     if not enabled:
         return None
+    power_gated = field("power_gated", False)
+    if not isinstance(power_gated, bool):
+        raise SpecError(f"'power_gated' must be true or false, got {power_gated!r}",
+                        _at(raw.loc("power_gated"), f"{path}.power_gated"))
     mesh_x, mesh_y = _spatial(raw, path, attrs)
     instances = _instances(walk.instances * mesh_x * mesh_y, raw, path)
     own = attrs.resolve_all()
@@ -273,6 +278,7 @@ def _resolve_node(raw: Any, loc: Location, path: str, variables: Scope,
     if kind == "component":
         resolve_spec_files(raw, path, merged)
         cls = _component_class(raw, path, merged, walk)
+        _check_mapper_attributes(raw, path, merged, walk)
     directives = {d: _tensor_list(raw, d, path) for d in (*TEMPORAL_DIRECTIVES, "spatial_reuse")}
     _check_directive_overlap(raw, path, directives)
     if "spatial_reuse" not in raw:
@@ -288,6 +294,7 @@ def _resolve_node(raw: Any, loc: Location, path: str, variables: Scope,
         energy_scale=_scale(field("energy_scale", 1.0), raw, "energy_scale", path),
         area_scale=_scale(field("area_scale", 1.0), raw, "area_scale", path),
         copies=_scale(field("copies", 1.0), raw, "copies", path),
+        power_gated=power_gated,
     )
 
 
@@ -372,6 +379,20 @@ def _component_class(raw: LocDict, path: str, attributes: dict[str, Any],
         log.warning("%s", note)
         walk.notes.append(note)
     return cls
+
+
+def _check_mapper_attributes(raw: LocDict, path: str, attributes: dict[str, Any],
+                             walk: _Walk) -> None:
+    """Type and range of the attributes the mapper reads (capacity, bandwidth,
+    cycle time), whether or not the component's model declares them."""
+    for name in MAPPER_ATTRIBUTE_BOUNDS:
+        if attributes.get(name) is None:
+            continue
+        try:
+            check_mapper_attribute(name, attributes[name])
+        except RangeError as err:
+            raise SpecError(f"attribute '{name}' (read by the mapper) {err}",
+                            _attribute_location(raw, path, name, walk)) from None
 
 
 def _attribute_location(raw: LocDict, path: str, field: str, walk: _Walk) -> Location:

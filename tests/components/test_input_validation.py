@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime
 import math
+from pathlib import Path
 
 import pytest
 
-from cimdse.bounds import MAX_CONVERTER_BITS, MAX_LINE_CELLS, Range, SupplyRange
+import cimdse
+from cimdse.bounds import (MAX_CONVERTER_BITS, MAX_LINE_CELLS, Range, RangeError, SupplyRange,
+                           check_number, number_text)
 from cimdse.components import ComponentAttributeError, get_model, list_models
 from cimdse.components.scaling import nominal_supply_v
+from cimdse.spec import SpecError
+
+FIG5 = Path(__file__).resolve().parents[2] / "configs" / "examples" / "fig5_macro.yaml"
 
 
 def make(cls: str, **attrs):
@@ -72,6 +78,25 @@ def test_range_text_and_checks():
     assert Range(None, 1.0).describe() == "(-inf, 1]"
     assert Range(0, 1, low_open=True).check(0.0) is not None
     assert Range(0, 1, low_open=True).check(1.0) is None
+
+
+def test_integers_beyond_the_float_range_are_range_errors():
+    """An expression such as ``2 ** 4096`` is a valid integer no float holds."""
+    assert number_text(2 ** 4096) == "1.04439e+1233" and number_text(-10 ** 400) == "-1e+400"
+    with pytest.raises(RangeError, match=r"range of a float .*, got 1.04439e\+1233"):
+        check_number(2 ** 4096)
+    assert Range(1, 16).check(2 ** 4096) == "must be within [1, 16]"
+    with pytest.raises(ComponentAttributeError) as info:
+        make("adc", throughput=2 ** 4096)
+    assert info.value.field == "throughput" and "range of a float" in str(info.value)
+
+
+def test_huge_integer_variable_is_a_located_range_error(tmp_path):
+    spec = tmp_path / "fig5.yaml"
+    spec.write_text(FIG5.read_text().replace("  OUTPUT_BITS: 8", "  OUTPUT_BITS: 2 ** 4096"))
+    with pytest.raises(SpecError, match=r"\[1, 16\], got 1.04439e\+1233") as info:
+        cimdse.load(spec)
+    assert info.value.path == "variables.OUTPUT_BITS"
 
 
 def test_nominal_supply_follows_the_node():

@@ -88,6 +88,30 @@ def test_shared_array_size_variables_are_bounded(name, value, words):
     assert words in err.message and err.path == f"variables.{name}"
 
 
+@pytest.mark.parametrize("value, words", [
+    ("''", "must be a number, got ''"),
+    ("[]", "must be a number"),
+    ("2 ** 4096", "range of a float"),
+    (".inf", "finite"),
+    ("-1", "[0, 4.5036e+15]"),
+])
+def test_capacity_the_mapper_reads_is_checked_on_any_class(tmp_path, value, words):
+    """``size`` of a 'constant' cell: no model declares it, the mapper reads it."""
+    err = load_error(write(tmp_path, SPEC.replace("size: 1}", f"size: {value}}}")))
+    assert "attribute 'size' (read by the mapper)" in err.message and words in err.message
+    assert (err.line, err.path) == (22, "arch.nodes[3].attributes.size")
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("cell.read_bandwidth", 0, "(0, 1.09951e+12]"),
+    ("cell.datawidth", "'wide'", "must be a number"),
+    ("cell.depth", 2 ** 41, "[0, 1.09951e+12]"),
+])
+def test_other_mapper_attributes_are_checked(tmp_path, key, value, words):
+    err = load_error(write(tmp_path), **{key: value})
+    assert "(read by the mapper)" in err.message and words in err.message
+
+
 def test_inherited_supply_out_of_range_points_at_the_container(tmp_path):
     err = load_error(write(tmp_path), **{"chip.voltage": 5.0})
     assert err.path == "--set chip.voltage" or err.path == "arch.nodes[0].attributes.voltage"
