@@ -71,6 +71,7 @@ def test_checker_accepts_one_located_line(tmp_path):
      "traceback"),
     (_outcome(stderr="error: {dir}/spec.yaml:3:9: too large\nerror: again\n"), "2 stderr lines"),
     (_outcome(stderr="error: {dir}/spec.yaml:4:1: too large\n"), "location"),
+    (_outcome(stderr="error: too large ({dir}/spec.yaml:3:)\n"), "file:line:column"),
     (_outcome(stderr="error: {dir}/spec.yaml:3:1: bad\n"), "'too large' not in"),
     (_outcome(returncode=0, stdout="energy: nan pJ\n",
               stderr="error: {dir}/spec.yaml:3:1: too large\n"), "NaN or infinity"),
