@@ -21,9 +21,10 @@ from ..bounds import (CAPACITANCE, CONVERTER_BITS, COUNT, DENSITY, ENERGY_PJ, FR
                       MAX_LINE_CELLS, MAX_SCALE, RATE, RESISTANCE, SCALE, Range, non_negative,
                       positive)
 from ..encoding import column_sum_pmf, stats_of
-from ._common import COMMON, SWING, TECHNOLOGY, VOLTAGE, BuiltinModel
+from ._common import COMMON, SUPPLY, SWING, TECHNOLOGY, VOLTAGE, BuiltinModel
 from .base import Attribute, ComponentAttributeError
 from .registry import register
+from .scaling import dynamic_energy_factor, nominal_supply_v
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,9 @@ def adc_survey_energy_pj(resolution: float, technology_nm: float, throughput: fl
     survey used by CiMLoop's ADC plug-in (the CiMLoop artifact (mit-emze/cimloop)).
 
     ``throughput`` is the total sample rate (samples/s) shared by ``n_adcs``.
+    The regression is fitted for >= 4 bits and falls below 4 bits when
+    extrapolated (1.36 / 0.36 / 0.22 / 0.19 pJ at 1-4 b, 7 nm): the ADC
+    models use it only at :data:`ADC_ANCHOR_BITS` (:func:`adc_energy_pj`).
     """
     b = float(resolution)
     f = throughput / n_adcs
@@ -56,12 +60,104 @@ def adc_survey_area_um2(energy_pj: float, technology_nm: float, throughput: floa
                     + 0.29912 * math.log(energy_pj))
 
 
+# -- ADC: resolution and supply law -----------------------------------------------------
+
+#: resolution (bits) at which the law equals the survey regression: the middle
+#: of the regression's fitted range and the resolution of most calibrated macros
+ADC_ANCHOR_BITS = 8
+#: share of the anchor energy that is capacitive-DAC switching (x 2^b); the rest
+#: is comparator decisions and SAR logic (x b). Same default as sar_adc's
+#: dac_energy_fraction (ours: SAR power breakdowns put the DAC at about half).
+ADC_CDAC_SHARE = 0.5
+#: Schreier figure of merit (dB) of the thermal-noise bound: the survey's
+#: low-speed envelope (B. Murmann, ADC Performance Survey 1997-2023)
+ADC_THERMAL_FOM_S_DB = 185.0
+
+
+def adc_resolution_shape(resolution: float) -> float:
+    """Technology-limited energy at ``resolution`` relative to the anchor:
+
+    ``(1 - s) b / 8 + s 2^(b - 8)`` with s = :data:`ADC_CDAC_SHARE`: a SAR
+    makes one comparator decision and one logic step per bit (x b), and its
+    binary-weighted CDAC of 2^b unit capacitors switches ~ 2^b C_u V^2 per
+    conversion (Ginsburg & Chandrakasan, ISCAS 2005: 1.33 2^N C V^2 for
+    conventional switching). This is Walden's constant-FOM law
+    E = FOM_W 2^ENOB (R. H. Walden, IEEE JSAC 17(4), 1999) with a fixed
+    cost per decision. Worked numbers: 1 b 0.0664, 2 b 0.1328, 3 b 0.2031,
+    4 b 0.2813, 5 b 0.3750, 8 b 1, 9 b 1.5625, 10 b 2.625, 16 b 129.
+    """
+    b = float(resolution)
+    s = ADC_CDAC_SHARE
+    return (1 - s) * b / ADC_ANCHOR_BITS + s * 2.0 ** (b - ADC_ANCHOR_BITS)
+
+
+def adc_thermal_energy_pj(resolution: float) -> float:
+    """Thermal-noise bound (pJ per conversion) from the Schreier FOM:
+    E = 10^((SNDR - FOM_S)/10) / 2 with SNDR = 6.02 b + 1.76 dB and
+    FOM_S = :data:`ADC_THERMAL_FOM_S_DB` (R. Schreier & G. Temes,
+    Understanding Delta-Sigma Data Converters, 2005; Murmann's survey).
+    x4 per bit; supply-independent (kT/C: a lower swing needs a larger C).
+    Worked numbers: 8 b 0.0155 pJ, 12 b 3.979 pJ, 16 b 1018.6 pJ.
+    """
+    sndr = 6.0206 * float(resolution) + 1.7609
+    return 10 ** ((sndr - ADC_THERMAL_FOM_S_DB) / 10.0) / 2.0 * 1e12
+
+
+def adc_voltage_factor(voltage: float | None, technology_nm: float) -> float:
+    """Dynamic-energy factor (V / V_nom)^2 of the technology-limited part
+    (:func:`~cimdse.components.scaling.dynamic_energy_factor`, C V^2), with
+    V_nom the node's nominal supply (:func:`~cimdse.components.scaling.
+    nominal_supply_v`): the survey's designs run at their node's nominal
+    supply, so the anchor holds there. A macro's ``nominal_voltage`` (where
+    its leakage and cycle are given) does not move it. None: 1.
+    """
+    if voltage is None:
+        return 1.0
+    return dynamic_energy_factor(voltage, nominal_supply_v(technology_nm))
+
+
+def adc_energy_pj(resolution: float, technology_nm: float, throughput: float,
+                  n_adcs: int = 1, voltage: float | None = None) -> float:
+    """Energy per conversion (pJ) of the ADC law, non-decreasing in resolution:
+
+    E(b) = max(E_s(8) shape(b) (V / V_nom)^2, E_th(b))
+
+    * E_s(8): the survey regression (:func:`adc_survey_energy_pj`) at
+      :data:`ADC_ANCHOR_BITS`, which carries the node and throughput
+      dependence inside the regression's fitted range;
+    * shape(b): :func:`adc_resolution_shape` (decisions x b, CDAC x 2^b);
+    * E_th(b): :func:`adc_thermal_energy_pj`, the thermal bound that takes
+      over at high resolution (Murmann's two regimes: technology-limited
+      below ~ 10-12 b, noise-limited above).
+
+    Worked numbers (22 nm, 2.146e8 S/s, nominal 0.9 V): E_s(8) = 0.8472
+    pJ -> 4 b 0.2383, 8 b 0.8472, 12 b 7.413 (shape 8.75), 16 b 1018.6 pJ
+    (thermal; the technology part is 109.3); at 1.0 V the technology part
+    is x (1 / 0.9)^2 = 1.2346: 8 b 1.046 pJ.
+    """
+    tech = adc_survey_energy_pj(ADC_ANCHOR_BITS, technology_nm, throughput, n_adcs)
+    tech *= adc_resolution_shape(resolution) * adc_voltage_factor(voltage, technology_nm)
+    return max(tech, adc_thermal_energy_pj(resolution))
+
+
+def adc_area_um2(resolution: float, technology_nm: float, throughput: float,
+                 n_adcs: int = 1) -> float:
+    """Area (um^2) of ONE ADC: the survey's area regression
+    (:func:`adc_survey_area_um2`) of the law's energy at the nominal supply
+    (area does not follow the supply). Non-decreasing in resolution since
+    the area grows as energy^0.299."""
+    energy = adc_energy_pj(resolution, technology_nm, throughput, n_adcs)
+    return adc_survey_area_um2(energy, technology_nm, throughput, n_adcs)
+
+
 _ADC_ATTRS = (
     Attribute("resolution", "bits", "ADC resolution", 8.0, bounds=CONVERTER_BITS),
     Attribute("throughput", "samples/s", "total conversion rate of all n_adcs ADCs", 1e8,
               bounds=RATE),
     Attribute("n_adcs", "-", "ADCs sharing the throughput (the instance is the bank)", 1,
               int, bounds=COUNT),
+    Attribute("voltage", "V", "supply voltage (none: the node's nominal supply)", None,
+              bounds=SUPPLY),
     TECHNOLOGY,
     *COMMON,
 )
@@ -69,40 +165,37 @@ _ADC_ATTRS = (
 
 @register
 class ADC(BuiltinModel):
-    """Survey-regression ADC (value-independent, like CiMLoop at HEAD).
+    """ADC following the resolution and supply law of :func:`adc_energy_pj`
+    (value-independent, like CiMLoop at HEAD).
 
-    ``read`` = one conversion; area = per-ADC area x ``n_adcs`` (the
-    instance is the bank that shares ``throughput``); leak 0.
-    Check: 8 b, 65 nm, 256 ADCs at 1.896e8 S/s total -> 6.49 pJ,
-    1.251 mm^2.
+    ``read`` = one conversion; area = per-ADC area (:func:`adc_area_um2`)
+    x ``n_adcs`` (the instance is the bank that shares ``throughput``);
+    leak 0. Check: 8 b, 65 nm, 256 ADCs at 1.896e8 S/s total, nominal
+    supply -> 6.49 pJ, 1.251 mm^2 (the survey regression at its anchor);
+    at 0.85 V: 6.49 (0.85 / 1.1)^2 = 3.88 pJ.
     """
 
     name = "adc"
-    source = ("regression over B. Murmann, 'ADC Performance Survey 1997-2023' as fitted by "
-              "CiMLoop's ADC plug-in (Andrulis et al., ISPASS 2024; the CiMLoop artifact (mit-emze/cimloop))")
+    source = ("Walden (IEEE JSAC 1999) and Schreier figure-of-merit bounds; anchored at 8 b to "
+              "the regression over B. Murmann, 'ADC Performance Survey 1997-2023' fitted by "
+              "CiMLoop's ADC plug-in (Andrulis et al., ISPASS 2024; the CiMLoop artifact "
+              "(mit-emze/cimloop))")
     attributes = _ADC_ATTRS
     example = {"resolution": 8, "throughput": 1.896e8, "n_adcs": 256}
 
-    def __init__(self, attributes):
-        super().__init__(attributes)
-        if self.attrs["resolution"] < 4:
-            # CiMLoop's ADC plug-in refuses < 4 bits (the CiMLoop artifact (mit-emze/cimloop));
-            # we extrapolate the regression instead.
-            log.debug("class '%s': the survey regression is fitted for >= 4 bits; "
-                      "extrapolating to %g bits", self.name, self.attrs["resolution"])
-
-    def survey_energy_pj(self) -> float:
+    def conversion_energy_pj(self) -> float:
+        """Energy of one conversion (pJ) before ``energy_scale``."""
         a = self.attrs
-        return adc_survey_energy_pj(a["resolution"], a["technology"], a["throughput"],
-                                    a["n_adcs"])
+        return adc_energy_pj(a["resolution"], a["technology"], a["throughput"], a["n_adcs"],
+                             a["voltage"])
 
     def _energy(self, action, stats):
-        return self.survey_energy_pj() if action == "read" else 0.0
+        return self.conversion_energy_pj() if action == "read" else 0.0
 
     def _area(self):
         a = self.attrs
-        return a["n_adcs"] * adc_survey_area_um2(self.survey_energy_pj(), a["technology"],
-                                                 a["throughput"], a["n_adcs"])
+        return a["n_adcs"] * adc_area_um2(a["resolution"], a["technology"], a["throughput"],
+                                          a["n_adcs"])
 
 
 def _code_bit_probabilities(code_pmf: np.ndarray, bits: int) -> np.ndarray:
@@ -131,8 +224,8 @@ def _resample_codes(pmf: np.ndarray, n_codes: int) -> np.ndarray:
 class SarADC(ADC):
     """SAR ADC whose energy depends on the distribution of output codes.
 
-    Model (ours, first order): the survey energy E_s is the energy at
-    uniformly distributed codes. A fraction ``dac_energy_fraction`` of it is
+    Model (ours, first order): the ADC law's energy E_s
+    (:func:`adc_energy_pj`) is the energy at uniformly distributed codes. A fraction ``dac_energy_fraction`` of it is
     capacitive-DAC switching, which depends on the code:
 
     * ``switching="conventional"``: each bit cycle i charges the trial
@@ -213,7 +306,7 @@ class SarADC(ADC):
         f = self.attrs["dac_energy_fraction"]
         p_one = _code_bit_probabilities(self.code_pmf(stats), self.n_bits)
         ratio = self._dac_weight(p_one) / self._dac_weight(np.full(self.n_bits, 0.5))
-        return self.survey_energy_pj() * ((1 - f) + f * ratio)
+        return self.conversion_energy_pj() * ((1 - f) + f * ratio)
 
 
 # -- DACs ------------------------------------------------------------------------------

@@ -170,7 +170,8 @@ def _column_sum_energy(node, model, action, stats, sample, rows, top_in, top_w) 
     # the quantiser of SarADC.code_pmf: full scale -> top code, clipped
     codes = np.clip(np.rint(sums / max(top, 1e-30) * (n_codes - 1)), 0, n_codes - 1)
     hist = np.bincount(codes.astype(np.int64).ravel(), minlength=n_codes)
-    plain = type(designed)({**designed.attrs, "rows": 0})  # converts given Outputs codes
+    given = {k: v for k, v in designed.attrs.items() if v is not None}  # None: not given
+    plain = type(designed)({**given, "rows": 0})  # converts given Outputs codes
     es = {c: plain.energy_pj(action, {"Outputs": point_stats(c, n_bits)})
           for c in np.nonzero(hist)[0]}
     return _weighted(es, {c: float(hist[c]) for c in es})

@@ -7,7 +7,9 @@ import pytest
 
 from cimdse.components import ComponentAttributeError, get_model
 from cimdse.components.array import load_cell_file, parse_cell_text
-from cimdse.components.converters import ladder_code_energies, ladder_output
+from cimdse.components.converters import (adc_energy_pj, adc_resolution_shape,
+                                          adc_survey_energy_pj, adc_thermal_energy_pj,
+                                          ladder_code_energies, ladder_output)
 from cimdse.components.library import list_entries, load_library
 from cimdse.components.scaling import tech_area_factor, tech_energy_factor
 from cimdse.encoding import uniform_stats, value_stats
@@ -27,6 +29,7 @@ def point_mass(code: int, bits: int):
 # -- ADC ---------------------------------------------------------------------------
 
 def test_adc_survey_worked_checks():
+    # at the node's nominal supply (no voltage) and 8 b the law is the survey regression
     jia = make("adc", resolution=8, technology=65, n_adcs=256, throughput=1.896e8)
     assert jia.energy_pj("read") == pytest.approx(6.49, abs=0.005)
     assert jia.area_um2() / 1e6 == pytest.approx(1.251, abs=0.001)
@@ -38,6 +41,39 @@ def test_adc_survey_worked_checks():
     assert wang.energy_pj("read") == pytest.approx(0.847, abs=0.0005)
     assert wang.energy_pj("read") * 3.15 == pytest.approx(2.67, abs=0.005)
     assert wang.energy_pj("write") == 0.0 and wang.leak_power_w() == 0.0
+
+
+def test_adc_law_by_hand():
+    # shape(b) = 0.5 b / 8 + 0.5 2^(b - 8)
+    assert adc_resolution_shape(4) == pytest.approx(0.25 + 0.5 / 16)          # 0.28125
+    assert adc_resolution_shape(10) == pytest.approx(0.625 + 2.0)
+    # thermal: SNDR 98.0905 dB at 16 b, FOM_S 185 dB -> 10^-8.69095 / 2 J
+    assert adc_thermal_energy_pj(16) == pytest.approx(10 ** -8.69095 / 2 * 1e12, rel=1e-5)
+    assert adc_thermal_energy_pj(16) == pytest.approx(1018.6, abs=0.1)
+    f = 1 / 4.66076e-9                                   # Wang: 22 nm, one ADC per column
+    e8 = adc_survey_energy_pj(8, 22, f)
+    assert e8 == pytest.approx(0.8472, abs=1e-4)
+    assert adc_energy_pj(4, 22, f) == pytest.approx(e8 * 0.28125)               # 0.2383 pJ
+    assert adc_energy_pj(12, 22, f) == pytest.approx(e8 * (0.75 + 8.0))         # 7.413 pJ
+    assert adc_energy_pj(16, 22, f) == pytest.approx(1018.6, abs=0.1)           # thermal
+    # supply: C V^2 about the node's nominal 0.9 V; the thermal bound does not scale
+    assert adc_energy_pj(8, 22, f, voltage=1.0) == pytest.approx(e8 / 0.81)      # 1.046 pJ
+    assert adc_energy_pj(16, 22, f, voltage=1.0) == pytest.approx(1018.6, abs=0.1)
+    adc = make("adc", resolution=8, technology=65, n_adcs=256, throughput=1.896e8,
+               voltage=0.85)
+    assert adc.energy_pj("read") == pytest.approx(6.4946 * (0.85 / 1.1) ** 2, abs=1e-3)
+
+
+@pytest.mark.parametrize("tech, f", [(7, 1 / 5.5e-9), (22, 1 / 4.66e-9), (65, 1e7),
+                                     (32, 1.28e9)])
+def test_adc_energy_and_area_non_decreasing_in_resolution(tech, f):
+    bits = np.arange(1, 16.01, 0.25)
+    energy = [make("adc", resolution=b, technology=tech, throughput=f).energy_pj("read")
+              for b in bits]
+    area = [make("adc", resolution=b, technology=tech, throughput=f).area_um2() for b in bits]
+    assert np.all(np.diff(energy) >= 0) and np.all(np.diff(area) >= 0)
+    # at least Walden's x2 per bit once the CDAC dominates (>= 10 b)
+    assert energy[-1] / energy[bits.tolist().index(10.0)] >= 2 ** 6 * 0.5
 
 
 def test_sar_adc_code_dependence_by_hand():
@@ -58,7 +94,7 @@ def test_sar_adc_column_sum_codes():
     pmf = sar.code_pmf({"Inputs": ones, "Weights": ones})
     assert pmf[15] == pytest.approx(1.0)
     assert sar.energy_pj("read", {"Inputs": ones, "Weights": ones}) == pytest.approx(
-        sar.survey_energy_pj() * 15 / 22.5)
+        sar.conversion_energy_pj() * 15 / 22.5)
 
 
 # -- DAC ladders ------------------------------------------------------------------

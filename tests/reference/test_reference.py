@@ -12,7 +12,7 @@ import pytest
 
 import cimdse
 from cimdse.cli import main
-from cimdse.components.converters import adc_survey_energy_pj, ladder_code_energies
+from cimdse.components.converters import adc_energy_pj, ladder_code_energies
 from cimdse.mapping import SearchSettings
 from cimdse.mapping.actions import EncodingConvention, component_model
 from cimdse.reference import (AccuracyError, accuracy, exact_bits, from_arrays, synthesize,
@@ -50,7 +50,7 @@ def test_reference_on_a_tiny_tile_matches_a_hand_computation(tiny):
 
     # ADC: column sums 15, 0 (vector 0, slices MSB/LSB) and 0, 15 (vector 1);
     # full scale 2 rows x 3 x 7 = 42 -> code rint(15 / 42 x 15) = 5
-    e_s = adc_survey_energy_pj(4, 65, 1e7)
+    e_s = adc_energy_pj(4, 65, 1e7, voltage=1.0)      # the ADC law at 65 nm, 1.0 V
     place = 2.0 ** np.arange(3, -1, -1)
 
     def adc(code):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import cimdse
-from cimdse.components.converters import adc_survey_energy_pj
+from cimdse.components.converters import adc_energy_pj
 from cimdse.mapping import SearchSettings, build_action_table
 from cimdse.mapping import actions as actions_mod
 from cimdse.mapping import evaluate_layer
@@ -91,7 +91,7 @@ def _pmfs():
 def test_adc_energy_matches_brute_force_enumeration(tiny):
     design, _stats, table = tiny
     p_in, p_w = _pmfs()
-    e_s = adc_survey_energy_pj(4, 65, 1e7)
+    e_s = adc_energy_pj(4, 65, 1e7, voltage=1.0)      # the ADC law at 65 nm, 1.0 V
     place = 2.0 ** np.arange(3, -1, -1)
     d_uniform = float(place @ np.full(4, 1.5))
     top = 2 * 3 * 7                                  # rows x input slice fs x weight slice fs
