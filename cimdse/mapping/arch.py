@@ -30,6 +30,9 @@ Modelling decisions (the semantics every evaluator in this package follows):
 * **Bandwidth**: ``read_bandwidth`` / ``write_bandwidth`` in elements per
   cycle per instance (absent = unlimited). ``read`` actions use the read
   bandwidth, ``write`` and ``update`` actions the write bandwidth.
+* **Power gating**: a container with ``power_gated: true`` makes each of
+  its instances a domain that leaks only when the mapping uses it
+  (:mod:`.gating`); a level records the innermost such container.
 * **Cycle time**: the last component's (inherited) ``cycle_seconds``
   attribute, default 1 ns.
 * **Constraints**: a component's ``constraints.temporal`` apply to its
@@ -88,6 +91,10 @@ class Level:
     read_bandwidth: float | None
     write_bandwidth: float | None
     instances: int  # hardware instances
+    #: slot position below the innermost power-gated container holding this
+    #: level (None: not gated) and that container's instances (its domains)
+    gate_position: int | None = None
+    gate_instances: int = 1
 
     def mode(self, tensor: str) -> str | None:
         return dict(self.modes).get(tensor)
@@ -174,6 +181,7 @@ def build_arch(design: Design) -> Arch:
         raise MappingError(f"design '{design.name}' has no component")
     slots: list[Slot] = [Slot("temporal", BACKING)]
     levels: list[Level] = []
+    gates: dict[str, tuple[int, int]] = {}  # gated container -> (position, instances)
     for node in design.nodes:
         if node.fanout > 1:
             slots.append(Slot("spatial", node.name, node.fanout, (node.mesh_x, node.mesh_y),
@@ -183,15 +191,23 @@ def build_arch(design: Design) -> Arch:
             log.debug("node %s has spatial constraints but no fanout; ignored", node.name)
         if node.is_container:
             _note_ignored_temporal(node)
+            if node.power_gated:
+                gates[node.name] = (len(slots), node.instances)
             continue
-        levels.append(_level(node, slots))
+        levels.append(_level(node, slots, _gate_of(node, gates)))
     chains = tuple((t, _chain(t, levels, len(slots))) for t in TENSORS)
     last = components[-1]
     cycle = float(last.attributes.get("cycle_seconds", DEFAULT_CYCLE_SECONDS))
     return Arch(tuple(slots), tuple(levels), chains, last.name, last.instances, cycle)
 
 
-def _level(node: Node, slots: list[Slot]) -> Level:
+def _gate_of(node: Node, gates: dict[str, tuple[int, int]]) -> tuple[int, int] | None:
+    """(position, instances) of the innermost power-gated container holding node."""
+    inner = [gates[p] for p in node.parents if p in gates]
+    return inner[-1] if inner else None
+
+
+def _level(node: Node, slots: list[Slot], gate: tuple[int, int] | None = None) -> Level:
     modes = _modes(node)
     position = len(slots)
     temporal = None
@@ -201,9 +217,10 @@ def _level(node: Node, slots: list[Slot]) -> Level:
     else:
         _note_ignored_temporal(node)
     cap = capacity_of(node) if node.temporal_reuse else None
+    gate_position, gate_instances = gate if gate is not None else (None, 1)
     return Level(node.name, position, temporal, modes, cap,
                  _bandwidth(node, "read_bandwidth"), _bandwidth(node, "write_bandwidth"),
-                 node.instances)
+                 node.instances, gate_position, gate_instances)
 
 
 def _note_ignored_temporal(node: Node) -> None:

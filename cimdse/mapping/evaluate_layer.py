@@ -6,7 +6,9 @@ with the scalar reference (:mod:`.nest`) so reported counts are exact.
 Conventions:
 
 * Energy = sum of action counts x ActionTable pJ + leakage (``leak`` pJ per
-  cycle per instance x cycles x hardware instances: nothing is power gated).
+  cycle per instance x cycles x leaking instances: every hardware instance,
+  except inside a ``power_gated`` container, where only the instances the
+  mapping uses leak; :mod:`.gating`).
 * MACs exclude the slice dims; ``compute`` actions = MACs x X x Y.
 * ``tops`` = 2 x MACs / latency / 1e12; ``tops_per_w`` = 2 x MACs / energy
   (J) / 1e12; ``tops_per_mm2`` = tops / area (0 when the area is 0).
@@ -53,7 +55,7 @@ class LayerResult:
     action_energy: dict[tuple[str, str], float] = field(default_factory=dict)
     #: pJ per action (leak: pJ per cycle per instance) of the table used
     action_pj: dict[tuple[str, str], float] = field(default_factory=dict)
-    #: leak "actions": cycles x hardware instances, per component
+    #: leak "actions": cycles x leaking instances, per component
     leak_counts: dict[str, float] = field(default_factory=dict)
     #: instances of each component the mapping uses (spatial factors above it)
     instances: dict[str, int] = field(default_factory=dict)
@@ -265,8 +267,10 @@ def map_layer(arch: Arch, problem: Problem, table: ActionTable,
 def price_layer(arch: Arch, problem: Problem, nest: NestResult, table: ActionTable,
                 mapping: str = "", evaluated: int = 0, search_s: float = 0.0) -> LayerResult:
     """Energy of the exact counts ``nest`` priced with ``table`` (plus leak:
-    pJ per cycle per instance x cycles x instances)."""
-    leak = {c: table.pj(c, "leak") * n * nest.cycles for c, n in table.instances.items()}
+    pJ per cycle per instance x cycles x leaking instances: all hardware
+    instances unless power gated, :mod:`.gating`)."""
+    leaking = {c: nest.leak_instances.get(c, n) for c, n in table.instances.items()}
+    leak = {c: table.pj(c, "leak") * n * nest.cycles for c, n in leaking.items()}
     breakdown = {c: v for c, v in leak.items()}
     actions: dict[str, dict[str, int]] = {}
     per_action = {}
@@ -280,7 +284,7 @@ def price_layer(arch: Arch, problem: Problem, nest: NestResult, table: ActionTab
         if e:
             per_action[(comp, "leak")] = e
             pj[(comp, "leak")] = table.pj(comp, "leak")
-    leak_counts = {c: n * nest.cycles for c, n in table.instances.items()}
+    leak_counts = {c: n * nest.cycles for c, n in leaking.items()}
     energy = sum(breakdown.values())
     return LayerResult(problem.name, problem.macs, energy, nest.cycles,
                        nest.cycles * arch.cycle_seconds, nest.utilization, actions, breakdown,

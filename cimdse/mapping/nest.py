@@ -72,6 +72,7 @@ from cimdse.spec.model import TENSORS
 
 from .arch import BACKING, COMPUTE, Arch, Member, fits_mesh
 from .errors import MappingError
+from .gating import leak_instances
 from .mapping import Mapping
 from .problem import Problem
 
@@ -90,6 +91,8 @@ class NestResult:
     tiles: dict[tuple[str, str], int]
     instances: dict[str, int]
     violations: list[str] = field(default_factory=list)
+    #: leaking instances per level (power gating, :mod:`.gating`); empty: all
+    leak_instances: dict[str, float] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -111,7 +114,8 @@ def analyze(arch: Arch, problem: Problem, mapping: Mapping) -> NestResult:
     cycles = _cycles(arch, counts, inst, steps)
     util = problem.operations / (cycles * arch.compute_instances)
     return NestResult(tensor_counts, counts, steps, cycles, util, tiles, inst,
-                      _violations(arch, problem, mapping, tiles))
+                      _violations(arch, problem, mapping, tiles),
+                      leak_instances(arch, ctx.instances))
 
 
 class _Context:

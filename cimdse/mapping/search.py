@@ -45,6 +45,7 @@ from .actions import ActionTable
 from .arch import Arch, fits_mesh_batch
 from .batch import BatchContext, evaluate_batch
 from .errors import MappingError, NoValidMappingError
+from .gating import LeakModel
 from .mapping import Mapping
 from .mapspace import (allowed_factors, check_problem_size, divisors, factor_tables,
                        loop_orders, min_fanout_check, min_tile_check, smallest_prime_factor,
@@ -304,7 +305,7 @@ class _Run:
                  settings: SearchSettings, rng, t0: float):
         self.space, self.ctx, self.settings, self.rng, self.t0 = space, ctx, settings, rng, t0
         self.evec = table.vector(ctx.keys)
-        self.leak = table.leak_per_cycle()
+        self.leak = LeakModel.of(ctx.arch, table)
         self.pool = _Pool(settings.metric, settings.elites)
         self.evaluated = self.valid = self.stale = self.candidates = 0
         self.rejected: Counter = Counter()
@@ -339,7 +340,8 @@ class _Run:
         if not valid.any():
             return False
         counts, cycles = res.counts[valid], res.cycles[valid]
-        energy = np.einsum("bk,k->b", counts, self.evec) + self.leak * cycles
+        leak = self.leak.per_cycle(self.ctx.arch, F[valid])
+        energy = np.einsum("bk,k->b", counts, self.evec) + leak * cycles
         n_valid = int(valid.sum())
         self.valid += n_valid
         improved, island = self.pool.offer(F[valid], O[valid], energy, cycles)

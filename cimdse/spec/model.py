@@ -144,6 +144,9 @@ class Node:
     #: physical copies of a component that share its actions (CiMLoop's
     #: n_instances outside a mesh): multiply its area and its leakage
     copies: float = 1.0
+    #: a container whose instances are power-gated when a mapping leaves them
+    #: idle (CiMLoop's has_power_gating; see cimdse.mapping.gating)
+    power_gated: bool = False
 
     @property
     def is_container(self) -> bool:
