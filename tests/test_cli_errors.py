@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from cimdse.cli import os_error_text
+from cimdse.validation import load_references
 
 REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "configs" / "sweeps" / "quickstart.yaml"
-WITH_ROWS = "jia_jssc_2020, sinangil_jssc_2021, wan_nature_2022, wang_vlsi_2022"
+#: the macros the shipped reference files have rows for, as the error lists them
+WITH_ROWS = ", ".join(sorted({r.macro for r in load_references()}))
 
 
 def cimdse(*args: str, cwd: Path = REPO, stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
@@ -61,8 +63,8 @@ def test_validate_with_a_file_that_is_not_a_reference_table(tmp_path):
 
 def test_validate_with_a_bad_reference_value_names_the_row(tmp_path):
     table = tmp_path / "bad.csv"
-    table.write_text("macro,metric,reference_value,family,quantity\n"
-                     "jia_jssc_2020,peak,fast,throughput,tops\n")
+    table.write_text("macro,metric,reference_value,family,quantity,role\n"
+                     "jia_jssc_2020,peak,fast,throughput,tops,prediction\n")
     assert_one_line_error(cimdse("validate", "--references", str(table)),
                           f"{table}: data row 1")
 

@@ -163,12 +163,6 @@ def test_load_references_reads_a_directory_or_one_file(tmp_path):
         load_references(tmp_path / "empty")
 
 
-def test_no_figure_is_read_twice():
-    """Merged duplicates: one row per macro, conditions and model evaluation."""
-    refs = load_references()
-    keys = [(r.macro, r.quantity, r.components, r.overrides, r.distributions, r.relative_to)
-            for r in refs]
-    assert len(keys) == len(set(keys))
 
 
 FITTED_TO = re.compile(r"#\s*fitted to:\s*(\w+)\.csv rows? (.*)")
@@ -210,6 +204,15 @@ def test_fitted_constants_name_calibration_rows(macro):
             assert hits, f"{macro}: 'fitted to' names {m!r}, not a calibration row"
             named.update(hits)
     assert set(calibration) - named <= {m for m in calibration if _is_sum_of_fits(m)}
+
+
+@pytest.mark.parametrize("macro", CALIBRATED)
+def test_no_figure_is_read_twice(macro):
+    """Merged duplicates: one row per condition and model evaluation."""
+    refs = load_references(REFERENCES / f"{macro}.csv")
+    keys = [(r.quantity, r.components, r.overrides, r.workload, r.model_scale,
+             r.distributions, r.relative_to) for r in refs]
+    assert len(keys) == len(set(keys))
 
 
 def _is_sum_of_fits(metric: str) -> bool:
