@@ -140,13 +140,19 @@ def test_a_cut_journal_record_is_dropped_on_resume(write_sweep, tmp_path):
     assert s.trials == 12 and journal.read_bytes().endswith(b"\n")
 
 
+def _timed_sweep(path, out, within_s: float, **kwargs):
+    """Run a sweep that must end within ``within_s``; returns (summary, designs)."""
+    t0 = time.monotonic()
+    summary = run_sweep(path, out, **kwargs)
+    assert time.monotonic() - t0 < within_s
+    return summary, read_results(out)
+
+
 def test_a_hanging_design_becomes_an_error_row_within_the_wall_time(write_sweep, tmp_path):
     body = BASIC.replace("budget: {trials: 12}", "budget: {trials: 12, wall_time: 3s}")
     hang = functools.partial(misbehaving_evaluate_point, hang_rows=256)
-    t0 = time.monotonic()
-    s = run_sweep(write_sweep(body), tmp_path / "out", executor="serial", evaluate_point=hang)
-    assert time.monotonic() - t0 < 15
-    designs = read_results(tmp_path / "out")
+    s, designs = _timed_sweep(write_sweep(body), tmp_path / "out", 15, executor="serial",
+                              evaluate_point=hang)
     hung = designs[designs["p.ROWS"] == 256]
     assert len(hung) >= 1 and (hung["status"] == "error").all()
     assert hung["error"].str.contains("time limit of 3 s").all()
@@ -302,10 +308,7 @@ def test_wall_time_zero_is_a_located_error(write_sweep):
 def test_on_ray_a_hanging_design_is_stopped_in_its_worker(ray_local, write_sweep, tmp_path):
     body = BASIC.replace("budget: {trials: 12}", "budget: {trials: 12, wall_time: 4s}")
     hang = functools.partial(misbehaving_evaluate_point, hang_rows=256)
-    t0 = time.monotonic()
-    run_sweep(write_sweep(body), tmp_path / "out", evaluate_point=hang)
-    assert time.monotonic() - t0 < 20
-    designs = read_results(tmp_path / "out")
+    _, designs = _timed_sweep(write_sweep(body), tmp_path / "out", 20, evaluate_point=hang)
     hung = designs[designs["p.ROWS"] == 256]
     assert len(hung) >= 1 and hung["error"].str.contains("time limit of 4 s").all()
 
@@ -317,10 +320,7 @@ def test_on_ray_a_worker_deaf_to_its_timer_is_killed(ray_local, write_sweep, tmp
     body = BASIC.replace("execution: {batch: 4, chunk: 2, flush_seconds: 0}",
                          "execution: {batch: 4, chunk: 2, flush_seconds: 0, timeout: 1s}")
     deaf = functools.partial(misbehaving_evaluate_point, deaf_rows=256)
-    t0 = time.monotonic()
-    run_sweep(write_sweep(body), tmp_path / "out", evaluate_point=deaf)
-    assert time.monotonic() - t0 < 60
-    designs = read_results(tmp_path / "out")
+    _, designs = _timed_sweep(write_sweep(body), tmp_path / "out", 60, evaluate_point=deaf)
     deafs = designs[designs["p.ROWS"] == 256]
     assert len(deafs) >= 1 and deafs["error"].str.contains("was killed").all()
     others = designs[designs["p.ROWS"] != 256]       # a chunk-mate was sent again alone
