@@ -151,7 +151,7 @@ def _timed_sweep(path, out, within_s: float, **kwargs):
 def test_a_hanging_design_becomes_an_error_row_within_the_wall_time(write_sweep, tmp_path):
     body = BASIC.replace("budget: {trials: 12}", "budget: {trials: 12, wall_time: 3s}")
     hang = functools.partial(misbehaving_evaluate_point, hang_rows=256)
-    s, designs = _timed_sweep(write_sweep(body), tmp_path / "out", 15, executor="serial",
+    s, designs = _timed_sweep(write_sweep(body), tmp_path / "out", 60, executor="serial",
                               evaluate_point=hang)
     hung = designs[designs["p.ROWS"] == 256]
     assert len(hung) >= 1 and (hung["status"] == "error").all()
@@ -178,7 +178,7 @@ def test_wall_time_stops_a_batch_in_flight_and_resume_finishes_it(write_sweep, t
     slow = functools.partial(fake_evaluate_point, cost_s=0.3)
     t0 = time.monotonic()
     s = run_sweep(write_sweep(body), tmp_path / "out", executor="serial", evaluate_point=slow)
-    assert time.monotonic() - t0 < 5 and s.stopped == "wall_time" and s.trials < 12
+    assert time.monotonic() - t0 < 30 and s.stopped == "wall_time" and s.trials < 12
     open_trials = 12 - s.trials
     assert open_trials > 0
     path = write_sweep(body.replace("wall_time: 1s", "wall_time: 1h"))   # the budget may change
@@ -308,7 +308,7 @@ def test_wall_time_zero_is_a_located_error(write_sweep):
 def test_on_ray_a_hanging_design_is_stopped_in_its_worker(ray_local, write_sweep, tmp_path):
     body = BASIC.replace("budget: {trials: 12}", "budget: {trials: 12, wall_time: 4s}")
     hang = functools.partial(misbehaving_evaluate_point, hang_rows=256)
-    _, designs = _timed_sweep(write_sweep(body), tmp_path / "out", 20, evaluate_point=hang)
+    _, designs = _timed_sweep(write_sweep(body), tmp_path / "out", 60, evaluate_point=hang)
     hung = designs[designs["p.ROWS"] == 256]
     assert len(hung) >= 1 and hung["error"].str.contains("time limit of 4 s").all()
 
@@ -320,7 +320,7 @@ def test_on_ray_a_worker_deaf_to_its_timer_is_killed(ray_local, write_sweep, tmp
     body = BASIC.replace("execution: {batch: 4, chunk: 2, flush_seconds: 0}",
                          "execution: {batch: 4, chunk: 2, flush_seconds: 0, timeout: 1s}")
     deaf = functools.partial(misbehaving_evaluate_point, deaf_rows=256)
-    _, designs = _timed_sweep(write_sweep(body), tmp_path / "out", 60, evaluate_point=deaf)
+    _, designs = _timed_sweep(write_sweep(body), tmp_path / "out", 120, evaluate_point=deaf)
     deafs = designs[designs["p.ROWS"] == 256]
     assert len(deafs) >= 1 and deafs["error"].str.contains("was killed").all()
     others = designs[designs["p.ROWS"] != 256]       # a chunk-mate was sent again alone
