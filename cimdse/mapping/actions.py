@@ -105,11 +105,17 @@ class ActionTable:
 #: else one slice; weight slice width = ``WEIGHT_BITS_PER_SLICE``, else
 #: ``BITS_PER_CELL``, else one slice; ``VALUE_RESAMPLE``: ``value`` or ``cimloop``
 #: (:func:`encoded_operand`); ``INPUT_POSITION``: which default input distribution a
-#: layer without histograms gets (:func:`cimdse.workload.default_distributions`).
+#: layer without histograms gets (:func:`cimdse.workload.default_distributions`);
+#: ``SIGNED_INPUT_PARTS`` / ``SIGNED_WEIGHT_PARTS`` (default 1): the parts a
+#: *signed* operand of a layer is split into, each taking its own slices (2: a
+#: positive and a negative pulse train / column, CiMLoop's ``ENCODED_*_BITS =
+#: *_BITS x (2 if is_hist_signed(*_HIST) else 1)``): the layer's encoded width
+#: and its input (X) or weight (Y) slices are multiplied by it
+#: (:func:`signed_parts`).
 ENCODING_VARIABLES = ("INPUT_ENCODING", "WEIGHT_ENCODING", "OUTPUT_ENCODING", "INPUT_BITS",
                       "WEIGHT_BITS", "OUTPUT_BITS", "INPUT_BITS_PER_SLICE", "DAC_BITS",
                       "WEIGHT_BITS_PER_SLICE", "BITS_PER_CELL", "VALUE_RESAMPLE",
-                      "INPUT_POSITION")
+                      "INPUT_POSITION", "SIGNED_INPUT_PARTS", "SIGNED_WEIGHT_PARTS")
 # CiMLoop's default encoding function, offset_encode_if_signed_hist (the CiMLoop artifact (mit-emze/cimloop)).
 DEFAULT_ENCODING = "offset_if_signed"
 # CiMLoop's default operand width, 8 bits (the CiMLoop artifact (mit-emze/cimloop)).
@@ -127,6 +133,16 @@ class OperandEncoding:
     encoding: str
     bits: int
     bits_per_slice: int
+    #: parts a signed operand is split into (each takes ``bits`` bits)
+    signed_parts: int = 1
+
+    def for_histogram(self, hist) -> "OperandEncoding":
+        """This operand for one layer's histogram: ``bits x signed_parts``
+        encoded bits when the histogram is signed."""
+        if self.signed_parts == 1 or not getattr(hist, "is_signed", False):
+            return self
+        return OperandEncoding(self.encoding, self.bits * self.signed_parts,
+                               self.bits_per_slice)
 
 
 @dataclass(frozen=True)
@@ -153,9 +169,9 @@ class EncodingConvention:
         in_slice = int(get("INPUT_BITS_PER_SLICE", get("DAC_BITS", in_bits)))
         w_slice = int(get("WEIGHT_BITS_PER_SLICE", get("BITS_PER_CELL", w_bits)))
         return cls(OperandEncoding(str(get("INPUT_ENCODING", DEFAULT_ENCODING)), in_bits,
-                                   min(in_slice, in_bits)),
+                                   min(in_slice, in_bits), int(get("SIGNED_INPUT_PARTS", 1))),
                    OperandEncoding(str(get("WEIGHT_ENCODING", DEFAULT_ENCODING)), w_bits,
-                                   min(w_slice, w_bits)),
+                                   min(w_slice, w_bits), int(get("SIGNED_WEIGHT_PARTS", 1))),
                    OperandEncoding(str(get("OUTPUT_ENCODING", DEFAULT_ENCODING)), out_bits,
                                    out_bits),
                    str(get("VALUE_RESAMPLE", "value")), str(get("INPUT_POSITION", "relu")))
@@ -286,6 +302,7 @@ def layer_stats(convention: EncodingConvention | Design, layer: Any = None, *,
     got = _STATS_CACHE.get(key)
     if got is not None:
         return got
+    conv = _for_layer(conv, dists)
     encoded = {}
     for tensor, operand in (("Inputs", conv.inputs), ("Weights", conv.weights),
                             ("Outputs", conv.outputs)):
@@ -295,6 +312,31 @@ def layer_stats(convention: EncodingConvention | Design, layer: Any = None, *,
         _STATS_CACHE.clear()
     _STATS_CACHE[key] = stats
     return stats
+
+
+def _for_layer(conv: EncodingConvention, dists: Mapping[str, Any]) -> EncodingConvention:
+    """``conv`` with each signed operand split into its ``signed_parts``."""
+    ins = conv.inputs.for_histogram(dists["Inputs"])
+    ws = conv.weights.for_histogram(dists["Weights"])
+    if ins is conv.inputs and ws is conv.weights:
+        return conv
+    return EncodingConvention(ins, ws, conv.outputs, conv.resample, conv.position)
+
+
+def signed_parts(design: Design, layer: Any) -> tuple[int, int]:
+    """(input, weight) slice multipliers of ``layer`` on ``design``: the
+    ``SIGNED_*_PARTS`` of each operand whose histogram is signed, else 1.
+
+    Example: Sinangil (both 2) on a ResNet-18 conv layer (post-ReLU inputs,
+    signed weights): (1, 2) -- every weight takes a positive and a negative
+    column, so the layer needs twice the array activations and conversions.
+    """
+    conv = EncodingConvention.from_design(design)
+    if conv.inputs.signed_parts == conv.weights.signed_parts == 1:
+        return 1, 1
+    dists = layer_distributions(layer, conv.position)
+    return (conv.inputs.for_histogram(dists["Inputs"]).bits // conv.inputs.bits,
+            conv.weights.for_histogram(dists["Weights"]).bits // conv.weights.bits)
 
 
 def stats_of_encoded(conv: EncodingConvention, encoded: Mapping[str, EncodedHistogram],

@@ -17,7 +17,9 @@ Conventions:
   whole network.
 * Slices: with ``slices="design"`` (default), a layer whose X and Y are
   both 1 gets X = the design variable ``N_INPUT_SLICES`` and Y =
-  ``N_WEIGHT_SLICES`` when those variables exist.
+  ``N_WEIGHT_SLICES`` when those variables exist, each x the design's
+  ``SIGNED_INPUT_PARTS`` / ``SIGNED_WEIGHT_PARTS`` when the layer's inputs /
+  weights are signed (:func:`~.actions.signed_parts`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any, Callable
 
 from cimdse.spec.model import Design
 
-from .actions import ActionTable, build_action_table
+from .actions import ActionTable, build_action_table, signed_parts
 from .arch import Arch, build_arch
 from .errors import MappingError
 from .nest import NestResult, analyze
@@ -227,7 +229,7 @@ def evaluate(design: Design, workload: Any, layer: int | None = None,
     priced: dict[tuple, LayerResult] = {}
     results, ops, area = [], 0, None
     for lyr in layers:
-        problem = _with_slices(problem_from_layer(lyr), design, slices)
+        problem = _with_slices(problem_from_layer(lyr), design, slices, lyr)
         layer_table = tables(lyr, problem)
         area = area if area is not None else layer_table.area_breakdown()
         key = problem.shape_key()
@@ -308,13 +310,14 @@ def _layers(workload: Any) -> tuple[str, list]:
     return net.name, list(net.layers)
 
 
-def _with_slices(problem: Problem, design: Design, slices) -> Problem:
+def _with_slices(problem: Problem, design: Design, slices, layer: Any = None) -> Problem:
     dims = problem.dims
     if slices is None or dims["X"] != 1 or dims["Y"] != 1:
         return problem
     if slices == "design":
-        x = design.variables.get("N_INPUT_SLICES", 1)
-        y = design.variables.get("N_WEIGHT_SLICES", 1)
+        px, py = signed_parts(design, layer if layer is not None else problem)
+        x = design.variables.get("N_INPUT_SLICES", 1) * px
+        y = design.variables.get("N_WEIGHT_SLICES", 1) * py
     else:
         x, y = slices
     if (x, y) == (1, 1):
