@@ -227,6 +227,7 @@ _BITS = VariableRule(int, at_least(1, MAX_OPERAND_BITS), "operand bits")
 _SLICE = VariableRule(int, at_least(1, MAX_OPERAND_BITS), "bits per slice")
 _SLICES = VariableRule(int, at_least(1, MAX_SLICES), "slices per operand")
 _ARRAY = VariableRule(int, at_least(1, MAX_LINE_CELLS), "array rows or columns")
+_PARTS = VariableRule(int, at_least(1, 2), "parts of a signed operand (1, or 2: positive and negative)")
 
 #: Variables consumed outside the component models (the encoding convention
 #: of :mod:`cimdse.mapping.actions`, the slice dims of the mapper and the
@@ -237,6 +238,7 @@ CONSUMED_VARIABLES: dict[str, VariableRule] = {
     "WEIGHT_BITS_PER_SLICE": _SLICE, "BITS_PER_CELL": _SLICE,
     "N_INPUT_SLICES": _SLICES, "N_WEIGHT_SLICES": _SLICES,
     "ARRAY_ROWS": _ARRAY, "ARRAY_COLS": _ARRAY,
+    "SIGNED_INPUT_PARTS": _PARTS, "SIGNED_WEIGHT_PARTS": _PARTS,
 }
 
 
