@@ -640,6 +640,18 @@ def _model_value(run: Evaluator, ref: Reference) -> float:
     return value
 
 
+def _workload_file(workload: str, directory: Path | None) -> Path | None:
+    """A row's workload file, or None for a built-in name. A relative path is
+    relative to the project root (the directory holding ``configs/``): profiled
+    workloads that are not shipped (CiMLoop's, in ``../shared``) live beside it."""
+    if not (workload.endswith((".yaml", ".yml")) or "/" in workload):
+        return None
+    path = Path(workload)
+    if path.is_absolute():
+        return path
+    return (macros_dir(directory).parent.parent / path).resolve()
+
+
 def check_macro_names(names: Iterable[str], refs: Sequence[Reference],
                       specs: Iterable[str] | None = None) -> None:
     """Raise :class:`ValidationError` for a name in ``names`` that no
@@ -678,6 +690,14 @@ def validate(references: Sequence[Reference] | None = None, *,
             skipped.append({"macro": ref.macro, "metric": ref.metric,
                             "reason": "no macro spec file"})
             continue
+        if evaluator is None:
+            workload = _workload_file(ref.workload, directory)
+            if workload is not None and not workload.is_file():
+                skipped.append({"macro": ref.macro, "metric": ref.metric,
+                                "reason": f"workload file {ref.workload} not available"})
+                continue
+            if workload is not None:
+                ref = replace(ref, workload=str(workload))
         model = _model_value(run, ref)
         rows.append(Row(ref, model, (model - ref.reference) / ref.reference))
     return Validation(rows, skipped)

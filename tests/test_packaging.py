@@ -99,7 +99,9 @@ def test_installed_cli_lists_the_shipped_macros(installed, outside):
 
 def test_installed_cli_validates_against_the_shipped_figures(installed, outside):
     report = json.loads(_cimdse(installed, outside, "validate", "--json"))
-    assert report["overall"]["n"] > 0 and not report["skipped"]
+    assert report["overall"]["n"] > 0
+    # only rows on CiMLoop's profiled workloads, which are not shipped, may be skipped
+    assert all(s["reason"].startswith("workload file ../shared/") for s in report["skipped"])
     assert {row["macro"] for row in report["rows"]} >= {"jia_jssc_2020", "wang_vlsi_2022"}
 
 
