@@ -43,9 +43,9 @@ from .executors import RayExecutor, SerialExecutor
 from .limits import Limits
 from .space import design_id as make_design_id, sample, seed_of
 from .store import LEGACY_STATE_FILE, METRIC_COLUMNS, ResultStore, StoreError, write_error
-from .study import (BATCH_ATTR, DESIGN_ATTR, StudyError, create_study, has_journal,
-                    load_latest_study, make_sampler, open_storage, sampler_for_trial,
-                    study_names)
+from .study import (BATCH_ATTR, DESIGN_ATTR, FixedValuesSampler, StudyError, create_study,
+                    has_journal, load_latest_study, make_sampler, open_storage, replay_ask,
+                    sampler_for_trial, study_names)
 from .sweep import Sweep, check_bindings, check_workloads, load_sweep
 
 log = logging.getLogger(__name__)
@@ -437,10 +437,17 @@ class Runner:
         return results
 
     def _resolve(self, study, ft) -> _Pending:
-        """A trial left open by an earlier run, with the parameters it was asked with
-        (parameters it never got are suggested now, by the sampler of its number)."""
+        """A trial left open by an earlier run, with the parameters it was asked with.
+        A trial cut off while being asked gets the parameters it lacks from a replay of
+        its ask (:func:`.study.replay_ask`), so it ends as the uninterrupted ask would."""
         import optuna
-        study.sampler = sampler_for_trial(self.sweep, ft.number)
+        from optuna.trial import FixedTrial
+        try:
+            sample(self.sweep, FixedTrial(ft.params))
+            study.sampler = sampler_for_trial(self.sweep, ft.number)
+        except ValueError:                 # a parameter missing: replay the ask
+            trials = study.get_trials(deepcopy=False)[:ft.number]
+            study.sampler = FixedValuesSampler(replay_ask(self.sweep, trials))
         trial = optuna.trial.Trial(study, ft._trial_id)
         params, overrides = sample(self.sweep, trial)
         did = ft.user_attrs.get(DESIGN_ATTR) or make_design_id(overrides, self.spec_hash,

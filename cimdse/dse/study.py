@@ -30,6 +30,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from optuna.samplers import BaseSampler
+
 from ..errors import CimdseError
 from .sweep import Sweep
 
@@ -101,6 +103,37 @@ def _make_sampler(sweep: Sweep, seed: int):
     if name == "grid":
         return s.GridSampler({p.name: p.grid_values() for p in sweep.parameters}, seed=seed)
     raise StudyError(f"unknown sampler {name!r}")  # pragma: no cover - validated earlier
+
+
+def replay_ask(sweep: Sweep, earlier: list) -> dict[str, Any]:
+    """The parameters trial ``len(earlier)`` got when it was asked after the trials
+    ``earlier`` (frozen, in number order): the ask is run again in a scratch
+    in-memory study holding copies of them, with that trial's seeded sampler."""
+    import optuna
+    from .space import sample
+    scratch = optuna.create_study(directions=sweep.directions,
+                                  sampler=sampler_for_trial(sweep, len(earlier)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scratch.add_trials(earlier)
+    params, _ = sample(sweep, scratch.ask())
+    return params
+
+
+class FixedValuesSampler(BaseSampler):
+    """Suggests given values (a replayed ask) for the parameters a trial lacks."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.values = dict(values)
+
+    def infer_relative_search_space(self, study, trial):
+        return {}
+
+    def sample_relative(self, study, trial, search_space):
+        return {}
+
+    def sample_independent(self, study, trial, param_name, param_distribution):
+        return self.values[param_name]
 
 
 # ----------------------------------------------------------------- the space

@@ -325,3 +325,29 @@ def test_on_ray_a_worker_deaf_to_its_timer_is_killed(ray_local, write_sweep, tmp
     assert len(deafs) >= 1 and deafs["error"].str.contains("was killed").all()
     others = designs[designs["p.ROWS"] != 256]       # a chunk-mate was sent again alone
     assert len(others) >= 1 and (others["status"] != "error").all()
+
+
+@pytest.mark.parametrize("sampler", ["{name: nsga2, population_size: 6}",
+                                     "{name: tpe, n_startup_trials: 30}"])
+def test_a_trial_cut_off_while_being_asked_is_replayed(write_sweep, tmp_path, monkeypatch,
+                                                       sampler):
+    """Interrupted between two suggestions of trial 24 (2 of its 4 parameters stored):
+    the resumed sweep completes it as the uninterrupted ask did."""
+    from cimdse.dse import space
+    path = write_sweep(NSGA.replace("{name: nsga2, population_size: 6}", sampler))
+    run_sweep(path, tmp_path / "ref", executor="serial", evaluate_point=fake_evaluate_point)
+    real, calls = space.suggest, []
+
+    def cut(trial, p):
+        calls.append(p.name)
+        if len(calls) == 24 * 4 + 3:
+            raise KeyboardInterrupt
+        return real(trial, p)
+    monkeypatch.setattr(space, "suggest", cut)
+    s = run_sweep(path, tmp_path / "out", executor="serial", evaluate_point=fake_evaluate_point)
+    monkeypatch.setattr(space, "suggest", real)
+    assert s.stopped == "interrupted"
+    s = run_sweep(path, tmp_path / "out", executor="serial", evaluate_point=fake_evaluate_point,
+                  resume=True)
+    assert s.trials == 30
+    assert _trial_ids(tmp_path / "out") == _trial_ids(tmp_path / "ref")
