@@ -216,6 +216,7 @@ class Runner:
         self.t_start = time.monotonic()
         self.stop_at_epoch: float | None = None
         self.journal = None                       # the study journal's backend (sync/close)
+        self.storage = None                       # the study's Optuna storage
 
     # ------------------------------------------------------------- setup
     def _param_types(self) -> dict[str, pa.DataType]:
@@ -260,6 +261,7 @@ class Runner:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         try:
             storage, self.journal = open_storage(self.out)
+            self.storage = storage
             names = study_names(storage)
             if names and not self.new_study:
                 study = load_latest_study(storage, self.sweep, names)
@@ -446,8 +448,12 @@ class Runner:
             sample(self.sweep, FixedTrial(ft.params))
             study.sampler = sampler_for_trial(self.sweep, ft.number)
         except ValueError:                 # a parameter missing: replay the ask
-            trials = study.get_trials(deepcopy=False)[:ft.number]
-            study.sampler = FixedValuesSampler(replay_ask(self.sweep, trials))
+            params, attrs = replay_ask(self.sweep, self.storage, study.study_name,
+                                       study.get_trials(deepcopy=False)[:ft.number])
+            for key, value in attrs.items():   # e.g. the NSGA generation later asks count
+                if key not in ft.system_attrs:
+                    self.storage.set_trial_system_attr(ft._trial_id, key, value)
+            study.sampler = FixedValuesSampler(params)
         trial = optuna.trial.Trial(study, ft._trial_id)
         params, overrides = sample(self.sweep, trial)
         did = ft.user_attrs.get(DESIGN_ATTR) or make_design_id(overrides, self.spec_hash,

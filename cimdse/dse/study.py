@@ -105,19 +105,35 @@ def _make_sampler(sweep: Sweep, seed: int):
     raise StudyError(f"unknown sampler {name!r}")  # pragma: no cover - validated earlier
 
 
-def replay_ask(sweep: Sweep, earlier: list) -> dict[str, Any]:
-    """The parameters trial ``len(earlier)`` got when it was asked after the trials
-    ``earlier`` (frozen, in number order): the ask is run again in a scratch
-    in-memory study holding copies of them, with that trial's seeded sampler."""
+def replay_ask(sweep: Sweep, storage, study_name: str,
+               earlier: list) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What trial ``len(earlier)`` got when it was asked after the trials ``earlier``
+    (frozen, in number order) of the study ``study_name`` in ``storage``: its
+    parameters and the trial system attributes its sampler wrote (an NSGA
+    generation, a grid id). The ask is run again in a scratch in-memory study
+    holding copies of those trials and of the study's system attributes (samplers
+    cache there, e.g. NSGA's parent population, whose tie-breaking drew on the seed
+    of the trial that first needed it), with that trial's seeded sampler; study
+    attributes the replayed ask adds are written back to ``storage``, as the
+    original ask would have."""
     import optuna
     from .space import sample
-    scratch = optuna.create_study(directions=sweep.directions,
+    source = storage.get_study_id_from_name(study_name)
+    scratch_storage = optuna.storages.InMemoryStorage()
+    scratch = optuna.create_study(storage=scratch_storage, directions=sweep.directions,
                                   sampler=sampler_for_trial(sweep, len(earlier)))
+    target = scratch_storage.get_study_id_from_name(scratch.study_name)
+    before = storage.get_study_system_attrs(source)
+    for key, value in before.items():
+        scratch_storage.set_study_system_attr(target, key, value)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scratch.add_trials(earlier)
     params, _ = sample(sweep, scratch.ask())
-    return params
+    for key, value in scratch_storage.get_study_system_attrs(target).items():
+        if key not in before:
+            storage.set_study_system_attr(source, key, value)
+    return params, dict(scratch.trials[-1].system_attrs)
 
 
 class FixedValuesSampler(BaseSampler):

@@ -351,3 +351,28 @@ def test_a_trial_cut_off_while_being_asked_is_replayed(write_sweep, tmp_path, mo
                   resume=True)
     assert s.trials == 30
     assert _trial_ids(tmp_path / "out") == _trial_ids(tmp_path / "ref")
+
+
+@pytest.mark.parametrize("cut_trial", [12, 13])
+def test_a_trial_cut_off_before_its_first_suggestion_keeps_its_generation(
+        write_sweep, tmp_path, monkeypatch, cut_trial):
+    """NSGA-II writes a trial's generation at its first suggestion, and the first
+    trial of a generation caches the parent population in the study; a trial cut off
+    before its first suggestion gets both from the replayed ask, so the rest of the
+    sweep goes as in the uninterrupted run (trial 12 opens generation 2)."""
+    from cimdse.dse import space
+    path = write_sweep(NSGA)
+    run_sweep(path, tmp_path / "ref", executor="serial", evaluate_point=fake_evaluate_point)
+    real, calls = space.suggest, []
+
+    def cut(trial, p):
+        calls.append(p.name)
+        if len(calls) == cut_trial * 4 + 1:      # before the trial's first suggestion
+            raise KeyboardInterrupt
+        return real(trial, p)
+    monkeypatch.setattr(space, "suggest", cut)
+    run_sweep(path, tmp_path / "out", executor="serial", evaluate_point=fake_evaluate_point)
+    monkeypatch.setattr(space, "suggest", real)
+    run_sweep(path, tmp_path / "out", executor="serial", evaluate_point=fake_evaluate_point,
+              resume=True)
+    assert _trial_ids(tmp_path / "out") == _trial_ids(tmp_path / "ref")
