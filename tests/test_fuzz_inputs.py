@@ -14,11 +14,9 @@ default run is small and deterministic; ``pytest -m slow`` runs many more.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import math
 import shutil
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +30,8 @@ from cimdse.dse import load_sweep
 from cimdse.dse.sweep import check_bindings, check_workloads
 from cimdse.errors import CimdseError
 
+from guards import time_bound
+
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 FIG5 = CONFIGS / "examples" / "fig5_macro.yaml"
 WANG = CONFIGS / "macros" / "wang_vlsi_2022.yaml"
@@ -43,24 +43,6 @@ EXAMPLE_BOUND_S = 20
 FAST = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 SLOW = settings(FAST, max_examples=600)
-
-
-class Hang(AssertionError):
-    """An example ran past :data:`EXAMPLE_BOUND_S`."""
-
-
-@contextlib.contextmanager
-def time_bound(seconds: float = EXAMPLE_BOUND_S):
-    def expire(signum, frame):
-        raise Hang(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # ------------------------------------------------------------ YAML with spec tags
@@ -239,7 +221,7 @@ def assert_finite_result(result) -> None:
 def check_spec_mutant(text: str, path: Path) -> None:
     """Load and evaluate ``text`` (written to ``path``): a finite result or a CimdseError."""
     path.write_text(text)
-    with time_bound():
+    with time_bound(EXAMPLE_BOUND_S):
         try:
             result = cimdse.evaluate(cimdse.load(path), workload="max_utilization")
         except CimdseError:
@@ -258,7 +240,7 @@ def check_sweep_mutant(text: str, path: Path) -> None:
     """Load ``text`` as a sweep, check it as ``cimdse sweep`` does and evaluate
     its first design: a finite result or a CimdseError."""
     path.write_text(text)
-    with time_bound():
+    with time_bound(EXAMPLE_BOUND_S):
         try:
             sweep = load_sweep(path)
             check_workloads(sweep)

@@ -14,6 +14,8 @@ import pytest
 import cimdse
 from cimdse.spec import SpecError
 
+from guards import line_of
+
 REPO = Path(__file__).resolve().parents[2]
 FIG5 = REPO / "configs" / "examples" / "fig5_macro.yaml"
 
@@ -28,13 +30,6 @@ def load_error(path: Path, **kwargs) -> SpecError:
     with pytest.raises(SpecError) as info:
         cimdse.load(path, **kwargs)
     return info.value
-
-
-def line_of(path: Path, needle: str) -> int:
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(needle)
 
 
 def test_misspelled_directive_names_file_line_path_and_fix(tmp_path):

@@ -4,10 +4,8 @@ line, column, field path) and never runs code or echoes a file it reads."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -22,6 +20,8 @@ from cimdse.spec import SpecError, parse_set
 from cimdse.spec import expressions as ex
 from cimdse.spec import yaml_io
 from cimdse.textfile import MAX_TEXT_FILE_BYTES
+
+from guards import line_of, time_bound
 
 #: Generous bound that only catches a hang (every case here takes well under 1 s).
 HANG_GUARD_S = 10
@@ -39,29 +39,6 @@ arch:
 """
 
 
-class Hang(AssertionError):
-    pass
-
-
-@contextlib.contextmanager
-def bounded(seconds: float = HANG_GUARD_S):
-    """Fail (instead of hanging) when the block runs longer than ``seconds``."""
-    if not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum, frame):
-        raise Hang(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def write(tmp_path: Path, text: str, name: str = "spec.yaml") -> Path:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text).lstrip("\n"))
@@ -74,16 +51,9 @@ def with_variables(tmp_path: Path, lines: str) -> Path:
 
 
 def located_error(path: Path, **kwargs) -> SpecError:
-    with bounded(), pytest.raises(SpecError) as info:
+    with time_bound(HANG_GUARD_S), pytest.raises(SpecError) as info:
         cimdse.load(path, **kwargs)
     return info.value
-
-
-def line_of(path: Path, needle: str) -> int:
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(needle)
 
 
 def test_base_spec_loads(tmp_path):
@@ -243,7 +213,7 @@ def test_quoted_date_is_text(tmp_path):
 def test_set_value_is_parsed_under_the_same_limits():
     bomb = "[&a [1,1,1,1,1,1,1,1,1], " + ", ".join(
         f"&{b} [" + ",".join([f"*{a}"] * 9) + "]" for a, b in zip("abcde", "bcdef")) + "]"
-    with bounded(), pytest.raises(SpecError) as info:
+    with time_bound(HANG_GUARD_S), pytest.raises(SpecError) as info:
         parse_set([f"X={bomb}"])
     assert info.value.path == "--set X" and "aliases counted as copies" in info.value.message
     with pytest.raises(SpecError, match="as a date") as info:
