@@ -325,12 +325,18 @@ def _spatial(raw: LocDict, path: str, attrs: Scope) -> tuple[int, int]:
     return mesh[0], mesh[1]
 
 
-def _positive_int(value: Any, where: Location, what: str) -> int:
+def _count(value: Any, maximum: int) -> int | None:
+    """``value`` as an integer in 1..maximum, or None when it is not one."""
     try:
         number = check_number(value, int)
     except RangeError:
-        number = 0
-    if not 1 <= number <= MAX_MESH:
+        return None
+    return number if 1 <= number <= maximum else None
+
+
+def _positive_int(value: Any, where: Location, what: str) -> int:
+    number = _count(value, MAX_MESH)
+    if number is None:
         raise SpecError(f"'{what}' must be a positive integer (at most {MAX_MESH}), got "
                         f"{value!r}", where)
     return number
@@ -537,11 +543,8 @@ def _factor_list(value: Any, where: Location, attrs: Scope) -> list[FactorConstr
     for dim, op, rhs in items:
         _check_dim(dim, where)
         number = attrs.evaluate(rhs, where)
-        try:
-            value = check_number(number, int)
-        except RangeError:
-            value = 0
-        if not 1 <= value <= MAX_FACTOR:
+        value = _count(number, MAX_FACTOR)
+        if value is None:
             raise SpecError(f"factor {dim}{op}{rhs!s} must be a positive integer (at most "
                             f"{MAX_FACTOR}), got {number!r}", where)
         out.append(FactorConstraint(dim, op, value))
