@@ -14,6 +14,8 @@ from cimdse.validation import (BOUNDS, REFERENCES, ROLES, Reference, Row, Valida
                                ValidationError, distributions_for, load_references,
                                model_quantity, parse_overrides, read_references, validate)
 
+from shared_data import CIMLOOP_WORKLOADS, require_shared
+
 REPO = Path(__file__).resolve().parents[2]
 
 TINY = """\
@@ -228,7 +230,11 @@ def report() -> Validation:
 
 
 def test_every_reference_row_evaluates(report):
-    assert not report.skipped
+    # only rows on CiMLoop's profiled workloads (not shipped) may be skipped, and only
+    # where ../shared is missing outside CI (require_shared fails under CI)
+    assert all(s["reason"].startswith("workload file ../shared/") for s in report.skipped)
+    if report.skipped:
+        require_shared(CIMLOOP_WORKLOADS)
     assert len(report.rows) == len(load_references())
     assert all(r.model > 0 for r in report.rows)
 
