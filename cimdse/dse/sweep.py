@@ -40,6 +40,7 @@ from ..spec.expressions import ExpressionError, evaluate as evaluate_expression,
 from ..spec.model import Location
 from ..spec.resolve import check_keys
 from ..spec.yaml_io import IncludeRef, LocDict, LocList, load_yaml_file
+from .fingerprint import files_digest, model_fingerprint, named_files, workload_files
 
 TOP_KEYS = ("name", "description", "spec", "overrides", "workload", "workloads", "parameters",
             "objectives", "constraints", "sampler", "seed", "budget", "execution")
@@ -204,14 +205,32 @@ class Sweep:
 
     @property
     def spec_hash(self) -> str:
-        """Content hash of the base spec file and the files it includes (part of
-        every design_id: editing the spec gives new ids)."""
+        """Hash of everything a design's rows depend on beyond its overrides
+        (part of every design_id, see :mod:`.fingerprint`): the cimdse version
+        and its component data, the base spec, its includes and composed
+        levels, every file those or the sweep's values name, and the workload
+        files. Editing any of them gives new ids, so no stale row is reused."""
         h = hashlib.blake2b(digest_size=16)
-        for path in spec_files(self.spec_path):
+        h.update(model_fingerprint().encode())
+        specs = [*spec_files(self.spec_path), *self._composed_files()]
+        for path in specs:
             h.update(path.read_bytes())
-        for path in self._composed_files():
-            h.update(path.read_bytes())
+        h.update(files_digest(named_files(self._named_values(specs))).encode())
+        for w in self.workloads:
+            h.update(files_digest(workload_files(w.name)).encode())
         return h.hexdigest()
+
+    def _named_values(self, specs: list[Path]) -> list[tuple[Path, Any]]:
+        """(directory, data) of every spec file and of the sweep's values."""
+        out: list[tuple[Path, Any]] = []
+        for path in specs:
+            try:
+                out.append((path.parent, load_yaml_file(path)))
+            except SpecError:
+                continue
+        values = [*self.overrides.values(), *(p.choices or () for p in self.parameters)]
+        out.append((self.spec_path.parent, values))
+        return out
 
     def _composed_files(self) -> list[Path]:
         """Files of the system / chip / tile levels the sweep may compose in

@@ -245,3 +245,46 @@ def test_spec_hash_covers_node_includes_and_composed_levels(write_sweep, tmp_pat
     h = load_sweep(write_sweep(body)).spec_hash
     (tmp_path / "sys.yaml").write_text("variables:\n  X_SYS: 2\narch:\n  nodes: []\n")
     assert load_sweep(write_sweep(body)).spec_hash != h
+
+
+def test_spec_hash_covers_files_the_spec_and_sweep_values_name(write_sweep, tmp_path):
+    # a cell file named by a spec variable, and two named by a parameter's choices
+    for name in ("a.cell", "b.cell", "c.cell"):
+        (tmp_path / name).write_text("-CellArea (F^2): 100\n")
+    spec = tmp_path / "fig5_macro.yaml"
+    spec.write_text(spec.read_text().replace("variables:\n", "variables:\n  MY_CELL: a.cell\n", 1))
+    body = BASIC.replace("  DAC_BITS: [1, 2, 4]\n", "  DAC_BITS: [1, 2, 4]\n  CELL_CHOICE: "
+                         "{choices: [b.cell, c.cell], bind: MY_CELL}\n", 1)
+    assert "CELL_CHOICE" in body
+    hashes = [load_sweep(write_sweep(body)).spec_hash]
+    for name in ("a.cell", "b.cell", "c.cell"):
+        (tmp_path / name).write_text("-CellArea (F^2): 200\n")
+        hashes.append(load_sweep(write_sweep(body)).spec_hash)
+    assert len(set(hashes)) == 4
+    # an unrelated file next to the spec changes nothing
+    (tmp_path / "unrelated.cell").write_text("x")
+    assert load_sweep(write_sweep(body)).spec_hash == hashes[-1]
+
+
+def test_spec_hash_covers_workload_files_and_the_model(write_sweep, tmp_path, monkeypatch):
+    from cimdse.dse import fingerprint
+    layers = tmp_path / "net"
+    layers.mkdir()
+    (layers / "00.yaml").write_text("problem: {instance: {C: 3}}\n")
+    body = BASIC.replace("workloads: [{name: resnet18, layers: [layer1.0.conv1]}]",
+                         f"workloads: [{{name: {layers}}}]")
+    h = load_sweep(write_sweep(body)).spec_hash
+    (layers / "01.yaml").write_text("problem: {instance: {C: 4}}\n")
+    h2 = load_sweep(write_sweep(body)).spec_hash
+    (layers / "00.yaml").write_text("problem: {instance: {C: 5}}\n")
+    h3 = load_sweep(write_sweep(body)).spec_hash
+    assert len({h, h2, h3}) == 3
+    # a new cimdse version gives new design ids for the same files
+    monkeypatch.setattr(fingerprint, "__version__", "999.0")
+    fingerprint.model_fingerprint.cache_clear()
+    try:
+        assert load_sweep(write_sweep(body)).spec_hash != h3
+    finally:
+        monkeypatch.undo()
+        fingerprint.model_fingerprint.cache_clear()
+    assert load_sweep(write_sweep(body)).spec_hash == h3

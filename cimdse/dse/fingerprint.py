@@ -1,0 +1,114 @@
+"""What a design's results depend on beyond its overrides: the evaluation context.
+
+A design id (:func:`cimdse.dse.space.design_id`) must change whenever a
+stored row could be stale. Besides the overrides, a row depends on
+
+* the model: the cimdse version and the component data it ships
+  (:data:`MODEL_DATA_DIRS`: library tables, example cell files);
+* the spec: the base spec file, its includes, the composed levels, and every
+  file one of them or a sweep value *names* (a ``CELL: my.cell`` variable, a
+  ``library`` or ``cell_file`` attribute, a categorical choice of cell files):
+  a string naming an existing regular file next to the spec file it is
+  written in (or next to the base spec, for sweep values);
+* the workloads: the bytes of a workload file, or of every layer file of a
+  workload directory (a built-in name depends on the version alone).
+
+Only file contents are read, never executed; every file is size-checked
+(:func:`cimdse.textfile.check_regular_file`) and a directory contributes at
+most :data:`MAX_WORKLOAD_FILES` files, so a hostile path cannot make the
+driver read without bound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from .. import __version__
+from ..textfile import TextFileError, check_regular_file
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+#: Package folders whose files are model inputs (not validation references).
+MODEL_DATA_DIRS = ("components/data",)
+#: Layer files of one workload directory that are hashed at most.
+MAX_WORKLOAD_FILES = 10_000
+
+
+@lru_cache(maxsize=1)
+def model_fingerprint() -> str:
+    """Hash of the cimdse version and the component data it ships."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(__version__.encode())
+    for folder in MODEL_DATA_DIRS:
+        root = _PACKAGE / folder
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            h.update(str(path.relative_to(_PACKAGE)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def named_files(texts: Iterable[tuple[Path, Any]]) -> list[Path]:
+    """Existing regular files named by the strings of each (directory, value):
+    ``value`` is a YAML document's data (nested dicts / lists / scalars) or a
+    string; a relative name is taken relative to its ``directory``."""
+    found: dict[Path, None] = {}
+    for directory, value in texts:
+        for text in _strings(value):
+            path = _existing_file(directory, text)
+            if path is not None:
+                found.setdefault(path)
+    return list(found)
+
+
+def workload_files(name: str) -> list[Path]:
+    """The files a workload entry reads: the file itself, or the layer files
+    of a directory (sorted); none for a built-in name."""
+    from ..workload.networks import canonical_name
+    if canonical_name(name) is not None:
+        return []
+    path = Path(name)
+    if path.is_file():
+        return [path.resolve()]
+    if path.is_dir():
+        files = sorted(p.resolve() for p in path.iterdir() if p.is_file())
+        return files[:MAX_WORKLOAD_FILES]
+    return []
+
+
+def files_digest(paths: Iterable[Path]) -> str:
+    """Hash of the names and contents of ``paths`` (unreadable ones by name)."""
+    h = hashlib.blake2b(digest_size=16)
+    for path in paths:
+        h.update(str(path).encode())
+        try:
+            check_regular_file(path)
+            h.update(path.read_bytes())
+        except (OSError, TextFileError):
+            h.update(b"<unreadable>")
+    return h.hexdigest()
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def _existing_file(directory: Path, text: str) -> Path | None:
+    text = text.strip()
+    if not text or len(text) > 4096 or "\n" in text:
+        return None
+    path = Path(text)
+    if not path.is_absolute():
+        path = directory / path
+    try:
+        return path.resolve() if path.is_file() else None
+    except (OSError, ValueError):
+        return None
