@@ -14,11 +14,10 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from ..errors import CimdseError
+from ..metrics import MAXIMIZED
 
 log = logging.getLogger(__name__)
 
-#: Result columns where larger is better (used when no direction is given).
-MAXIMIZED = frozenset({"tops", "tops_per_w", "tops_per_mm2", "utilization"})
 DEFAULT_OBJECTIVES = ("energy_pj", "latency_s", "area_mm2")
 
 

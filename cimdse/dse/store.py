@@ -49,6 +49,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import CimdseError
+from ..metrics import METRIC_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,7 @@ STAGING = "_staging"
 SCHEMA_PART = "part-" + "0" * 20 + "-schema.parquet"
 
 #: Metric columns every design row has (null when the design failed), in contract order.
-METRIC_COLUMNS = ("energy_pj", "macs", "energy_per_mac_fj", "cycles", "latency_s", "tops",
-                  "tops_per_w", "area_mm2", "tops_per_mm2", "utilization")
+METRIC_COLUMNS = METRIC_NAMES
 
 #: Declared types of the fixed design columns; metrics default to float64.
 DESIGN_TYPES: dict[str, pa.DataType] = {

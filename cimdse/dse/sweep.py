@@ -40,6 +40,7 @@ from ..spec.expressions import ExpressionError, evaluate as evaluate_expression,
 from ..spec.model import Location
 from ..spec.resolve import check_keys
 from ..spec.yaml_io import IncludeRef, LocDict, LocList, load_yaml_file
+from ..metrics import METRIC_NAMES as METRICS
 from .fingerprint import files_digest, model_fingerprint, named_files, workload_files
 
 TOP_KEYS = ("name", "description", "spec", "overrides", "workload", "workloads", "parameters",
@@ -52,9 +53,6 @@ EXECUTION_KEYS = ("batch", "chunk", "max_retries", "flush_rows", "flush_seconds"
                   "memory_limit")
 SAMPLERS = ("tpe", "nsga2", "nsga3", "gp", "random", "qmc", "grid", "bruteforce")
 DIRECTIONS = {"minimize": "minimize", "min": "minimize", "maximize": "maximize", "max": "maximize"}
-#: Result columns of ``result.record()`` (plus ``e.<component>`` energies).
-METRICS = ("energy_pj", "macs", "energy_per_mac_fj", "cycles", "latency_s", "tops", "tops_per_w",
-           "area_mm2", "tops_per_mm2", "utilization")
 _CONSTRAINT_OPS = {ast.LtE: "<=", ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">"}
 _NAME_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _DURATION_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(s|sec|m|min|h|hr|d)?\s*$")

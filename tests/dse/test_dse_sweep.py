@@ -288,3 +288,18 @@ def test_spec_hash_covers_workload_files_and_the_model(write_sweep, tmp_path, mo
         monkeypatch.undo()
         fingerprint.model_fingerprint.cache_clear()
     assert load_sweep(write_sweep(body)).spec_hash == h3
+
+
+def test_one_metric_list_names_the_result_row():
+    """The metrics the store, the sweep file and the Pareto query know are
+    exactly the scalar metrics of a design's result row."""
+    import cimdse
+    from cimdse.dse import pareto, store, sweep as sweep_mod
+    from cimdse.metrics import MAXIMIZED, METRIC_NAMES
+    from dse_helpers import FIG5
+    design = cimdse.load(FIG5)
+    record = cimdse.evaluate(design, "max_utilization").record()
+    scalars = [k for k in record if not k.startswith(("e.", "area.")) and k not in ("design", "workload")]
+    assert scalars == list(METRIC_NAMES)
+    assert store.METRIC_COLUMNS == sweep_mod.METRICS == METRIC_NAMES
+    assert pareto.MAXIMIZED is MAXIMIZED and MAXIMIZED <= set(METRIC_NAMES)

@@ -1,0 +1,43 @@
+"""The result metrics of a design: their names, units and which way is better.
+
+One definition for every place that names them: the result row of a design
+(:meth:`cimdse.mapping.evaluate_layer.NetworkResult.record`), the columns of
+the results store, the objectives and constraints a sweep file may use, and
+the default direction of a Pareto query. TOPS counts 2 operations per MAC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A scalar result column: ``name`` (with its unit), ``unit``, what it
+    measures, and whether larger is better."""
+
+    name: str
+    unit: str
+    description: str
+    maximize: bool = False
+
+
+#: Every design's scalar metrics, in the results-store contract order.
+METRICS: tuple[Metric, ...] = (
+    Metric("energy_pj", "pJ", "energy of the whole workload"),
+    Metric("macs", "MACs", "multiply-accumulates of the workload"),
+    Metric("energy_per_mac_fj", "fJ/MAC", "energy per MAC"),
+    Metric("cycles", "cycles", "cycles of the whole workload (layers in sequence)"),
+    Metric("latency_s", "s", "latency of the whole workload"),
+    Metric("tops", "TOPS", "throughput, 2 ops per MAC", maximize=True),
+    Metric("tops_per_w", "TOPS/W", "energy efficiency, 2 ops per MAC", maximize=True),
+    Metric("area_mm2", "mm^2", "area of the design"),
+    Metric("tops_per_mm2", "TOPS/mm^2", "compute density, 2 ops per MAC", maximize=True),
+    Metric("utilization", "fraction", "MACs over cycles x compute instances", maximize=True),
+)
+#: Their names, in order.
+METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
+#: Names of the metrics where larger is better.
+MAXIMIZED: frozenset[str] = frozenset(m.name for m in METRICS if m.maximize)
+#: Prefixes of the per-component columns of a design row: energy (pJ), area (um^2).
+COMPONENT_PREFIXES = {"e.": "pJ", "area.": "um^2"}
