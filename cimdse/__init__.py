@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 
+from ._version import __version__
 from .errors import CimdseError
 from .evaluate import NetworkResult, evaluate
 from .spec import Design, SpecError, load
 
-__version__ = "0.1.0"
 __all__ = ["load", "evaluate", "read_results", "Design", "NetworkResult", "SpecError",
            "CimdseError", "__version__"]
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__
+from ._version import __version__
 from .spec import Design, load, parse_set
 from .spec.errors import CimdseError
 

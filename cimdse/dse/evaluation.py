@@ -76,16 +76,18 @@ def layer_rows_of(result) -> list[dict]:
 
 def default_evaluate_point(spec_path: str, overrides: dict, workload: dict,
                            seed: int) -> tuple[dict, list[dict]]:
-    """The real evaluator: ``cimdse.load`` + ``cimdse.evaluate``. The evaluation is
+    """The real evaluator: :func:`cimdse.spec.load` then
+    :func:`cimdse.evaluate.evaluate`. The evaluation is
     deterministic, so ``seed`` is not needed (other evaluators may use it)."""
-    import cimdse
-    design = cimdse.load(spec_path, overrides)
+    from ..evaluate import evaluate
+    from ..spec import load
+    design = load(spec_path, overrides)
     if is_max_utilization(workload):
         # design-dependent: one layer that exactly fills this design's hardware
         network = workload["name"]
     else:
         network = _network(json.dumps(workload, sort_keys=True))
-    result = cimdse.evaluate(design, network)
+    result = evaluate(design, network)
     return dict(result.record()), layer_rows_of(result)
 
 

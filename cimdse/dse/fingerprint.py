@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import __version__
+from .._version import __version__
 from ..textfile import TextFileError, check_regular_file
 
 _PACKAGE = Path(__file__).resolve().parents[1]

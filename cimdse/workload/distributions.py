@@ -26,9 +26,9 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .errors import WorkloadError, suggest
+from .kinds import KINDS, POSITIONS
 
 ENCODINGS: tuple[str, ...] = ("magnitude", "offset", "twos_complement")
-POSITIONS: tuple[str, ...] = ("image", "relu", "gelu", "softmax", "signed")
 DEFAULT_BITS = 8
 
 _erf = np.vectorize(math.erf, otypes=[float])
@@ -233,8 +233,6 @@ def default_distributions(layer_kind: str, position: str = "relu",
     weights are activations (keys/values), gaussian(sigma=0.15). Outputs are
     pre-activation sums: gaussian(sigma=0.15).
     """
-    from .problem import KINDS  # problem imports this module
-
     if layer_kind not in KINDS:
         raise WorkloadError(f"unknown layer kind {layer_kind!r}; valid: "
                             f"{', '.join(KINDS)}{suggest(str(layer_kind), KINDS)}")

@@ -45,12 +45,12 @@ from typing import Any, Mapping
 from ._frozen import FrozenMap
 from .distributions import Histogram, default_distributions
 from .errors import WorkloadError, suggest
+from .kinds import KINDS
 
 DIMS: tuple[str, ...] = ("N", "G", "C", "M", "R", "S", "P", "Q")
 SLICE_DIMS: tuple[str, ...] = ("X", "Y")
 ALL_DIMS: tuple[str, ...] = DIMS + SLICE_DIMS
 TENSORS: tuple[str, ...] = ("Inputs", "Weights", "Outputs")
-KINDS: tuple[str, ...] = ("conv", "depthwise", "linear", "matmul")
 COEFFICIENTS: tuple[str, ...] = ("Hstride", "Wstride", "Hdilation", "Wdilation")
 
 
