@@ -86,7 +86,6 @@ immutable and hashable by identity; component models read them through
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import math
 from dataclasses import dataclass, field
@@ -95,6 +94,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from . import plugins
 from .errors import CimdseError
 from .workload.distributions import Histogram, rebin
 from .workload.errors import suggest
@@ -290,7 +290,7 @@ def register_encoding(name: str, function: Callable[[Histogram], Any]) -> None:
 
 def available_encodings() -> list[str]:
     """Every encoding name a spec may use: built-ins, registered, installed."""
-    installed = [ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)]
+    installed = [ep.name for ep in plugins.entry_points(ENTRY_POINT_GROUP)]
     return list(dict.fromkeys([*ENCODINGS, *_PLUGINS, *sorted(installed)]))
 
 
@@ -313,15 +313,9 @@ def resolve_encoding(encoding: str | Callable) -> tuple[str, Callable[[Histogram
 
 def _load_installed(name: str) -> None:
     """Register the installed entry point called ``name``, if there is one."""
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP, name=name):
-        try:
-            function = entry.load()
-        except Exception as err:  # a broken plug-in package: any error its import raises
-            raise EncodingError(f"cannot load encoding {name!r} from entry point "
-                                f"{entry.value!r}: {type(err).__name__}: {err}") from None
-        log.debug("encoding %r from entry point %s", name, entry.value)
-        register_encoding(name, function)
-        return
+    entry = plugins.find(ENTRY_POINT_GROUP, name=name)
+    if entry is not None:
+        register_encoding(name, plugins.load(entry, f"encoding {name!r}", EncodingError))
 
 
 def _unknown_message(encoding: str) -> str:
