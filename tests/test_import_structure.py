@@ -3,7 +3,7 @@ deferred inside a function) goes from a later stage to an earlier one, no
 module imports the package facade, and module-level imports form no circle.
 
 The stages, earliest first (docs/architecture.md describes the rooms):
-foundations (errors, version, text files, bounds, metrics, shipped configs)
+foundations (errors, version, text files, bounds, metrics, shipped configs, plug-in lookup)
 -> workload -> encoding -> components -> spec -> mapping -> evaluate ->
 reference, validation -> dse -> cli -> the facade ``cimdse``.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "cimdse"
 
 STAGES: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "_version", "textfile", "bounds", "metrics", "shipped"}),
+    frozenset({"errors", "_version", "textfile", "bounds", "metrics", "shipped", "plugins"}),
     frozenset({"workload"}),
     frozenset({"encoding"}),
     frozenset({"components"}),
