@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import os
 import signal
@@ -339,7 +340,8 @@ def test_default_evaluator_plumbing(write_sweep, tmp_path, monkeypatch):
         if design.variables["ROWS"] == 64:
             raise NoValidMappingError("nothing fits", reason="test")
         return _StubResult(design, network)
-    monkeypatch.setattr(cimdse, "evaluate", stub_evaluate, raising=False)
+    # the evaluator imports cimdse.evaluate (the module), not the facade's function
+    monkeypatch.setattr(importlib.import_module("cimdse.evaluate"), "evaluate", stub_evaluate)
     body = BASIC.replace("layers: [layer1.0.conv1]", "layers: [0, layer1.0.conv2]")
     s = run_sweep(write_sweep(body), tmp_path / "out", executor="serial")
     designs, _ = _check_consistent(tmp_path / "out", 12)
