@@ -531,6 +531,29 @@ def uniform_stats(bits: int = 8, bits_per_slice: int | None = None) -> ValueStat
                             "uniform", False, False)
 
 
+_POINTS: dict[tuple[int, int], ValueStats] = {}
+
+
+def point_stats(code: int, bits_per_slice: int) -> ValueStats:
+    """Degenerate statistics: one slice of ``bits_per_slice`` bits holding
+    ``code`` with probability 1 -- what one action sees of one value (the
+    value-level reference prices every action on these)."""
+    key = (int(code), int(bits_per_slice))
+    got = _POINTS.get(key)
+    if got is None:
+        w = int(bits_per_slice)
+        fs = max(2 ** w - 1, 1)
+        p_one = ((int(code) >> np.arange(w - 1, -1, -1)) & 1).astype(float)
+        pmf = np.zeros(2 ** w)
+        pmf[int(code)] = 1.0
+        got = ValueStats(bits=w, bits_per_slice=w, n_slices=1, p_one=p_one,
+                         mean_slice_value=int(code) / fs, slice_pmf=pmf,
+                         per_slice_mean=np.array([int(code) / fs]), slice_widths=(w,),
+                         encoding="point")
+        _POINTS[key] = got
+    return got
+
+
 # -- analog column sums ------------------------------------------------------------
 
 def product_pmf(inputs: ValueStats, weights: ValueStats) -> np.ndarray:
@@ -609,6 +632,6 @@ __all__ = [
     "ALIASES", "ENCODINGS", "MAX_SUM_SUPPORT", "RESAMPLE_MODES",
     "EncodedHistogram", "EncodingError", "ValueStats",
     "column_sum_pmf", "encode", "magnitude_pmf", "n_slices", "natural_width",
-    "product_pmf", "resolve_encoding", "slice_widths", "stats_from_encoded", "stats_of",
-    "uniform_stats", "value_stats",
+    "point_stats", "product_pmf", "resolve_encoding", "slice_widths", "stats_from_encoded",
+    "stats_of", "uniform_stats", "value_stats",
 ]

@@ -227,6 +227,7 @@ class RRAMCell(_CellGeometry):
     """
 
     name = "rram_cell"
+    consumes = "pair"           # one input slice code x one stored weight code
     source = ("E = G V^2 t, Andrulis et al. ISPASS 2024 Algorithm 1; cell parameters "
               "as NVSim/NeuroSim cell files (the CiMLoop artifact (mit-emze/cimloop))")
     attributes = _CELL_GEOMETRY + (
@@ -313,6 +314,7 @@ class SRAMCell(_CellGeometry):
     """
 
     name = "sram_cell"
+    consumes = "pair"           # one input slice code x one stored weight code
     source = ("NeuroSim-style E_lo/E_hi interpolation (Chen, Peng, Yu, IEEE TCAD 2018; "
               "the CiMLoop artifact (mit-emze/cimloop)) with a closed-form C V^2 surrogate (ours)")
     attributes = _CELL_GEOMETRY + (

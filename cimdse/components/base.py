@@ -22,6 +22,10 @@ from ..bounds import Range, RangeError, SupplyRange, check_number, number_text
 #: innermost level; ``leak``: one cycle of leakage of one instance.
 ACTIONS: tuple[str, ...] = ("read", "write", "update", "compute", "leak")
 
+#: What one action of a model sees of the data values
+#: (:attr:`ComponentModel.consumes`, explained there).
+CONSUMES: tuple[str, ...] = ("statistics", "pair", "input_sequence", "column_sum")
+
 _REQUIRED = object()
 
 
@@ -69,38 +73,124 @@ REQUIRED = _REQUIRED
 
 
 class ComponentModel:
-    """Base class of every component model. Subclass it and register it.
+    """Base class of every component model, built-in or plug-in.
 
-    Contract for subclasses:
+    A component model prices one component of a spec: from the component's
+    resolved attributes, and for a data-value-dependent model from the value
+    statistics the component sees, it gives the energy of each action, the
+    area and the leakage of one instance. cimdse builds one model per
+    component (and per layer statistics), asks it for the energy of every
+    action of :data:`ACTIONS` and keeps the numbers in an ActionTable; the
+    mapper never calls a model and a model never sees the mapping.
 
-    * ``name``: the ``class:`` value a spec uses to pick this model.
-    * ``source``: where the formulas and constants come from (paper, table).
-    * ``attributes``: every attribute the model reads, with unit, default
-      and valid range. Attributes a node carries for other purposes
-      (inherited technology, storage sizes the mapper reads) are ignored
-      here: a model validates only what it declares (the spec resolver
-      rejects a name that nothing reads).
-    * ``energy_pj(action, stats)``: energy in pJ of one ``action`` (one of
-      :data:`ACTIONS`) of one instance; ``stats`` is None or a mapping
-      tensor name -> :class:`cimdse.encoding.ValueStats` (what the component
-      sees of ``Inputs``, ``Weights``, ``Outputs``); a model that finds no
-      statistics for a tensor assumes uniformly distributed codes. Must not
-      depend on the mapping. Return 0.0 for actions the component never
-      does; raise ValueError (:func:`check_action`) for any other string.
-    * ``area_um2()``: area in um^2 of one instance.
-    * ``leak_power_w()``: static power in W of one instance.
+    Subclass it, set the class attributes and implement the methods below.
+    A built-in or in-process model is registered with
+    :func:`cimdse.components.register` and named in a spec by its ``name``;
+    a model shipped in a package is declared in the ``cimdse.components``
+    entry-point group and named in a spec by the entry point's value,
+    ``class: package.module:ClassName`` (nothing else in a spec can select a
+    class). :func:`cimdse.testing.check_component_model` checks a class
+    against this contract.
 
-    * ``example_attributes()``: attributes that make the model constructible
-      (the required ones); used by conformance tests and documentation.
+    Class attributes
+    ----------------
+    ``name``
+        A short, non-empty identifier: the ``class:`` value of a built-in;
+        for a plug-in, the name of its entry point. Messages name the model
+        by it.
+    ``source``
+        Where the formulas and constants come from (paper, datasheet, fit).
+    ``attributes``
+        Every attribute the model reads, as :class:`Attribute` (unit,
+        meaning, default or ``REQUIRED``, valid range). The constructor
+        validates exactly these; a node attribute that no model declares and
+        the mapper does not read is a spec error.
+    ``consumes``
+        What one action of the model sees of the data values; one of
+        :data:`CONSUMES`. It decides how the statistical pricing treats the
+        model and what the value-level reference of ``cimdse accuracy``
+        feeds it, per action:
 
-    The constructor validates and converts attributes (type, finiteness,
-    range); values in a range's extrapolation band are kept and described in
-    ``warnings``. After construction the model is immutable.
+        * ``"statistics"`` (default): nothing per action; the model is priced
+          on the layer's value statistics (or on none). Value-independent
+          models and models of averages (buffers, drivers, adders) are here.
+        * ``"pair"``: one action sees one input slice code and one weight
+          slice code (a memory cell multiplying its input by its weight).
+          The reference calls ``energy_pj`` on point statistics
+          (:func:`cimdse.encoding.point_stats`) of each pair it samples.
+        * ``"input_sequence"``: one action converts one input slice code,
+          right after the code it converted before (a DAC whose input
+          register toggles). The reference calls ``energy_pj`` on the code
+          and adds :meth:`transition_energy_pj`.
+        * ``"column_sum"``: one action converts the analog sum of ``rows``
+          (input slice x weight slice) products (an ADC on a bitline). The
+          model must declare the attributes ``rows`` (int, the rows summed;
+          0: the model reads ``stats["Outputs"]`` instead) and
+          ``full_scale_fraction`` (float, its full scale as a fraction of
+          the largest possible sum). The statistical pricing builds the
+          model with ``rows`` set to the rows a layer can fill and
+          ``full_scale_fraction`` raised by the same ratio, so the full scale
+          stays as designed; ``energy_pj`` then averages over the column-sum
+          distribution (:func:`cimdse.encoding.column_sum_pmf`). The
+          reference calls :meth:`column_sum_energy_pj` on the sums it samples.
+
+    Methods
+    -------
+    ``energy_pj(action, stats)`` (required)
+        Energy in pJ of one ``action`` of one instance. ``stats`` is None or
+        a mapping tensor name (``"Inputs"``, ``"Weights"``, ``"Outputs"``)
+        -> :class:`cimdse.encoding.ValueStats`, read with
+        :func:`cimdse.encoding.stats_of`; a model that finds no statistics
+        for a tensor assumes uniformly distributed codes. ``"leak"`` is one
+        cycle of leakage of one instance. Return 0.0 for an action the
+        component never does; raise ValueError (:func:`check_action`) for a
+        string that is not an action.
+    ``area_um2()`` (required)
+        Area in um^2 of one instance.
+    ``leak_power_w()``
+        Static power in W of one instance (default 0).
+    ``example_attributes()``
+        Attributes that make the model constructible (its required ones),
+        for the conformance checker and documentation (default none).
+    ``transition_energy_pj(action, previous, code)``
+        ``"input_sequence"`` models: the energy in pJ one ``action`` adds to
+        ``energy_pj`` of ``code`` because it follows ``previous`` (integer
+        slice codes), e.g. the input-register bits that rise; 0 when
+        ``code == previous``. The statistical pricing's counterpart is part
+        of ``energy_pj`` (e.g. through ``ValueStats.bit_flip_probability``).
+        Default 0.
+    ``column_sum_energy_pj(action, sums, input_full_scale, weight_full_scale)``
+        ``"column_sum"`` models: the mean energy in pJ of one ``action`` over
+        conversions of the actual column sums ``sums`` (an integer array, in
+        units of one input slice LSB x one weight slice LSB) of the model's
+        ``rows``, where one product is at most ``input_full_scale x
+        weight_full_scale``. Must quantise a sum as ``energy_pj`` does: for a
+        sum that is certain, both give the same energy.
+
+    Physical laws
+    -------------
+    Every energy, the area and the leakage are finite and non-negative,
+    with or without statistics; the same attributes and statistics give the
+    same numbers (no state, no randomness). A model with one of these
+    attributes follows its law over the values it accepts:
+
+    * ``technology`` (nm): every dynamic energy (all actions but
+      ``"leak"``) and the area are non-decreasing in the node;
+    * ``resolution`` (bits): every dynamic energy and the area are
+      non-decreasing in the resolution;
+    * ``voltage`` (V): every dynamic energy is non-decreasing in the supply.
+
+    Note:
+        The constructor validates and converts the attributes (type,
+        finiteness, range) into ``self.attrs``; values in a range's
+        extrapolation band are kept and described in ``self.warnings``.
+        After construction a model is immutable.
     """
 
     name: ClassVar[str] = ""
     source: ClassVar[str] = ""
     attributes: ClassVar[tuple[Attribute, ...]] = ()
+    consumes: ClassVar[str] = "statistics"
 
     def __init__(self, attributes: Mapping[str, Any]):
         self.attrs: Mapping[str, Any] = _validate(self, attributes)
@@ -118,6 +208,13 @@ class ComponentModel:
     @classmethod
     def example_attributes(cls) -> dict[str, Any]:
         return {}
+
+    def transition_energy_pj(self, action: str, previous: int, code: int) -> float:
+        return 0.0
+
+    def column_sum_energy_pj(self, action: str, sums: Any, input_full_scale: int,
+                             weight_full_scale: int) -> float:
+        raise NotImplementedError
 
     @classmethod
     def describe(cls) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ import numpy as np
 from ..bounds import (CAPACITANCE, CONVERTER_BITS, COUNT, DENSITY, ENERGY_PJ, FRACTION,
                       MAX_LINE_CELLS, MAX_SCALE, RATE, RESISTANCE, SCALE, Range, non_negative,
                       positive)
-from ..encoding import column_sum_pmf, stats_of
+from ..encoding import column_sum_pmf, point_stats, stats_of
 from ._common import COMMON, SUPPLY, SWING, TECHNOLOGY, VOLTAGE, BuiltinModel
 from .base import Attribute, ComponentAttributeError
 from .registry import register
@@ -249,6 +249,7 @@ class SarADC(ADC):
     """
 
     name = "sar_adc"
+    consumes = "column_sum"
     source = ("survey regression (as 'adc') x code-dependent CDAC switching model after "
               "Ginsburg & Chandrakasan ISCAS 2005 and Liu et al. JSSC 2010")
     attributes = _ADC_ATTRS + (
@@ -307,6 +308,25 @@ class SarADC(ADC):
         p_one = _code_bit_probabilities(self.code_pmf(stats), self.n_bits)
         ratio = self._dac_weight(p_one) / self._dac_weight(np.full(self.n_bits, 0.5))
         return self.conversion_energy_pj() * ((1 - f) + f * ratio)
+
+    def column_sum_energy_pj(self, action, sums, input_full_scale, weight_full_scale):
+        """Mean energy over conversions of ``sums``: each sum quantised as
+        :meth:`code_pmf` quantises the column-sum distribution, each code priced
+        on its Outputs code."""
+        n_codes = 2 ** self.n_bits
+        top = (self.attrs["rows"] * input_full_scale * weight_full_scale
+               * self.attrs["full_scale_fraction"])
+        codes = np.clip(np.rint(np.asarray(sums) / max(top, 1e-30) * (n_codes - 1)), 0,
+                        n_codes - 1)
+        hist = np.bincount(codes.astype(np.int64).ravel(), minlength=n_codes)
+        given = {k: v for k, v in self.attrs.items() if v is not None}  # None: not given
+        plain = type(self)({**given, "rows": 0})  # converts given Outputs codes
+        seen = np.nonzero(hist)[0]
+        energies = [plain.energy_pj(action, {"Outputs": point_stats(c, self.n_bits)})
+                    for c in seen]
+        total = float(hist.sum())
+        return math.fsum(e * float(hist[c]) for e, c in zip(energies, seen)) / total \
+            if total else 0.0
 
 
 # -- DACs ------------------------------------------------------------------------------
@@ -374,8 +394,12 @@ class _Ladder(BuiltinModel):
 
     E = avg_code E(code) [ladder] + N e_ff P(flip) [input register, CiMLoop's
     flip_flops x bit_flip_probability] + (V tech_nm)^2 N 8e-17 J [controller],
-    where the code PMF is the Inputs slice PMF resampled to 2^N codes.
+    where the code PMF is the Inputs slice PMF resampled to 2^N codes. After
+    code ``p``, converting code ``c`` adds e_ff per register bit that rises
+    (:meth:`transition_energy_pj`).
     """
+
+    consumes = "input_sequence"
 
     @property
     def n_bits(self) -> int:
@@ -402,6 +426,12 @@ class _Ladder(BuiltinModel):
         ctrl = (self.attrs["voltage"] * self.attrs["technology"]) ** 2 * n * 8e-17 * 1e12
         return (self.ladder_energy_pj(stats) + n * self._flip_flop_pj() * p_flip
                 + ctrl * self.attrs["controller_energy_scale"])
+
+    def transition_energy_pj(self, action, previous, code):
+        if action != "read":
+            return 0.0
+        rising = bin(~int(previous) & int(code)).count("1")
+        return self._flip_flop_pj() * rising * self.attrs["energy_scale"]
 
 
 @register
@@ -476,6 +506,8 @@ _TEMPORAL = (
 
 
 class _Temporal(BuiltinModel):
+    consumes = "input_sequence"       # no register: a code costs the same after any other
+
     @property
     def n_bits(self) -> int:
         return max(1, int(round(self.attrs["resolution"])))

@@ -25,7 +25,8 @@ CiMLoop's slice-averaged statistics exactly, and for models that are not
 (an ADC converting column sums: the sum's PMF is a convolution power of the
 per-row product PMF) it avoids mixing MSB and LSB slices in one sum.
 
-Rows of a column sum: a model in :data:`ROW_SUM_CLASSES` (``sar_adc``)
+Rows of a column sum: a model that consumes ``column_sum``
+(:attr:`~cimdse.components.ComponentModel.consumes`; ``sar_adc``)
 converts the sum of ``rows`` products. A bitline only sums products of one
 output, so the rows a layer can fill are the largest product c x r x s <=
 ``rows`` of divisors of its C, R and S (:func:`row_capacity`; e.g. 96 of 128
@@ -120,11 +121,6 @@ ENCODING_VARIABLES = ("INPUT_ENCODING", "WEIGHT_ENCODING", "OUTPUT_ENCODING", "I
 DEFAULT_ENCODING = "offset_if_signed"
 # CiMLoop's default operand width, 8 bits (the CiMLoop artifact (mit-emze/cimloop)).
 DEFAULT_BITS = 8
-
-#: Component classes whose ``rows`` attribute means "rows summed on one
-#: converted column" (see the module docstring).
-ROW_SUM_CLASSES = frozenset({"sar_adc"})
-
 
 @dataclass(frozen=True)
 class OperandEncoding:
@@ -407,9 +403,13 @@ def _finite(value: float, node, what: str) -> float:
 
 
 def component_rows(node, reduction: int | None = None) -> int | None:
-    """The clamped ``rows`` of a :data:`ROW_SUM_CLASSES` component (None otherwise)."""
-    if node.cls not in ROW_SUM_CLASSES:
-        return None
+    """The clamped ``rows`` of a component whose model consumes column sums
+    (None otherwise)."""
+    try:
+        if get_model(node.cls).consumes != "column_sum":
+            return None
+    except UnknownComponentClass:
+        return None  # reported where the model is built (component_model)
     rows = node.attributes.get("rows")
     if not rows or rows <= 0:
         return None
