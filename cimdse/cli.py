@@ -183,14 +183,19 @@ def _workloads(args: argparse.Namespace) -> int:
 
 @_command("components")
 def _components(args: argparse.Namespace) -> int:
-    from .components import list_models
-    models = list_models()
+    from .components import model_infos
+    infos = model_infos()
     if args.json:
-        print(json.dumps({n: {"source": m.source, "attributes": m.describe()}
-                          for n, m in models.items()}, indent=2, default=str))
+        print(json.dumps({i.name: {"source": i.model.source, "package": i.package,
+                                   "entry_point": i.entry_point, "consumes": i.model.consumes,
+                                   "attributes": i.model.describe()}
+                          for i in infos}, indent=2, default=str))
         return 0
-    for name, model in models.items():
-        print(f"{name}: {model.source}")
+    for info in infos:
+        model = info.model
+        plugin = f", entry point {info.entry_point}" if info.entry_point else ""
+        print(f"{info.name}: {model.source}")
+        print(f"    [{info.package}{plugin}; consumes {model.consumes}]")
         for row in model.describe():
             default = row["default"]
             valid = f" range={row['range']}" if row["range"] else ""
@@ -300,7 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
     workloads.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
     workloads.add_argument("--json", action="store_true", help="print JSON")
 
-    components = sub.add_parser("components", help="list the component models and their attributes")
+    components = sub.add_parser(
+        "components", help="list the component models and their attributes",
+        description="List every component class a spec can name: the built-in models and those "
+                    "of installed plug-in packages (entry-point group cimdse.components), with "
+                    "the package providing each, what it consumes, and its attributes.")
     components.add_argument("--json", action="store_true", help="print JSON")
 
     macros = sub.add_parser(

@@ -1,9 +1,13 @@
 """Component models (energy per action, area, leakage) and their registry."""
 
-from .base import ACTIONS, REQUIRED, Attribute, ComponentAttributeError, ComponentModel
-from .registry import UnknownComponentClass, get_model, list_models, register
+from .base import (ACTIONS, CONSUMES, REQUIRED, Attribute, ComponentAttributeError,
+                   ComponentModel, check_action)
+from .registry import (ENTRY_POINT_GROUP, ComponentPluginError, ModelInfo, UnknownComponentClass,
+                       get_model, list_models, model_infos, register)
 from . import constant  # noqa: F401  (registers the built-in models)
 from . import analog, array, converters, digital, library, memory, network, photonic  # noqa: F401
 
-__all__ = ["ACTIONS", "REQUIRED", "Attribute", "ComponentAttributeError", "ComponentModel",
-           "UnknownComponentClass", "get_model", "list_models", "register"]
+__all__ = ["ACTIONS", "CONSUMES", "ENTRY_POINT_GROUP", "REQUIRED", "Attribute",
+           "ComponentAttributeError", "ComponentModel", "ComponentPluginError", "ModelInfo",
+           "UnknownComponentClass", "check_action", "get_model", "list_models", "model_infos",
+           "register"]

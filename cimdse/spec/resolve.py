@@ -374,7 +374,7 @@ def _component_class(raw: LocDict, path: str, attributes: dict[str, Any],
     try:
         model = get_model(cls)
     except UnknownComponentClass as err:
-        raise SpecError(str(err), where) from None
+        raise SpecError(err.message, where, suggestion=err.suggestion) from None
     try:
         instance = model(attributes)
     except ComponentAttributeError as err:
