@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Callable
 
-from . import cnns, transformers
+from . import cnns, llm, transformers
 from .errors import WorkloadError, suggest
 from .network import Network
 
@@ -18,6 +18,7 @@ NETWORKS: dict[str, Callable[..., Network]] = {
     "resnet50": cnns.resnet50,
     "vgg16": cnns.vgg16,
     "vit_b16": transformers.vit_b16,
+    **llm.NETWORKS,
 }
 
 #: Other spellings accepted by :func:`get_network` (after lower-casing and
@@ -33,6 +34,10 @@ ALIASES: dict[str, str] = {
     "vit": "vit_b16",
     "vit_b_16": "vit_b16",
     "vision_transformer": "vit_b16",
+    "llama_3_2_1b_prefill": "llama3_2_1b_prefill",
+    "llama_3_2_1b_decode": "llama3_2_1b_decode",
+    "llama_3_8b_prefill": "llama3_8b_prefill",
+    "llama_3_8b_decode": "llama3_8b_decode",
 }
 
 

@@ -269,9 +269,12 @@ def matmul(name: str, M: int, K: int, N_cols: int, heads: int = 1, batch: int = 
            distributions: Mapping[str, Histogram] | None = None, source: str = "") -> Layer:
     """An activation x activation product ``(M x K) @ (K x N_cols)`` per head.
 
-    Canonical dims: P=M (rows), C=K (inner), M=N_cols, G=heads, N=batch. The
-    right operand is the "Weights" tensor but is an activation.
+    Canonical dims: P=M (rows), C=K (inner), M=N_cols, G=heads x batch, N=1.
+    The right operand is the "Weights" tensor but is an activation, one per
+    sample (the keys and values of each sequence), so the batch is folded
+    into the groups: the einsum's Weights are not indexed by N, and with
+    N=batch every sample would share one right operand.
     """
-    dims = dict(N=batch, G=heads, P=M, C=K, M=N_cols)
+    dims = dict(N=1, G=heads * batch, P=M, C=K, M=N_cols)
     return Layer(name, dims, kind="matmul", weights_are_activations=True,
                  distributions=distributions, source=source)

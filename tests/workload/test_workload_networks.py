@@ -11,7 +11,9 @@ def conv(c, m, k, out):
 
 
 def test_registry():
-    assert list_networks() == ["alexnet", "bert_base", "gpt2", "mobilenet_v3_large",
+    assert list_networks() == ["alexnet", "bert_base", "gpt2", "gpt2_decode", "gpt2_prefill",
+                               "llama3_2_1b_decode", "llama3_2_1b_prefill",
+                               "llama3_8b_decode", "llama3_8b_prefill", "mobilenet_v3_large",
                                "resnet18", "resnet50", "vgg16", "vit_b16"]
     assert get_network("ResNet-18").name == "resnet18"
     assert get_network("mobilenet_v3").name == "mobilenet_v3_large"
@@ -107,8 +109,10 @@ def test_gpt2(batch, seq_len):
     assert len(net) == L * 6 + 1
     qk = net.layer("h.0.attn.qk")
     assert qk.weights_are_activations and qk.kind == "matmul"
-    assert (qk.dims["G"], qk.dims["P"], qk.dims["C"], qk.dims["M"]) == (H, tokens, 64, tokens)
-    assert qk.dims["N"] == batch
+    # each sequence attends to its own keys: the batch is folded into the groups
+    assert (qk.dims["G"], qk.dims["P"], qk.dims["C"], qk.dims["M"]) == (H * batch, tokens, 64,
+                                                                        tokens)
+    assert qk.dims["N"] == 1 and qk.tensor_size("Weights") == batch * H * 64 * tokens
 
 
 def test_bert_base():
