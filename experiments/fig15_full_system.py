@@ -92,7 +92,7 @@ def plot(data, args):
 def macs_per_weight() -> dict[str, float]:
     """MACs per weight fetched (each weight read from DRAM once per layer) of
     each workload of the sweep: how often a fetched weight is used."""
-    from cimdse.dse.sweep import load_sweep
+    from cimdse.dse.parser import load_sweep
     from cimdse.workload import load_workload
     out = {}
     for ref in load_sweep(cs.sweep_file(NAME)).workloads:

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 import cimdse
 from cimdse.dse import load_sweep
-from cimdse.dse.sweep import check_bindings, check_workloads
+from cimdse.dse.checks import check_bindings, check_workloads
 from cimdse.errors import CimdseError
 
 from guards import time_bound

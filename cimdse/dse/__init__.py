@@ -15,9 +15,11 @@ Public API::
 
 from .pareto import (hypervolume, is_nondominated, nondominated_sort, pareto_front,
                      plot_pareto)
-from .runner import Runner, SweepError, SweepSummary, run_sweep
+from .errors import SweepError
+from .parser import load_sweep
+from .runner import Runner, SweepSummary, run_sweep
+from .schema import Sweep
 from .store import ResultStore, read_layers, read_results
-from .sweep import Sweep, load_sweep
 
 __all__ = ["Runner", "ResultStore", "Sweep", "SweepError", "SweepSummary", "hypervolume",
            "is_nondominated", "load_sweep", "nondominated_sort", "pareto_front", "plot_pareto",

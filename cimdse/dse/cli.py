@@ -99,14 +99,14 @@ def add_pareto_parser(subparsers) -> argparse.ArgumentParser:
 def _sweep_objectives(directory: Path) -> dict[str, str] | None:
     """The objectives of the sweep that wrote ``directory`` (from its sweep.yaml copy)."""
     from ..spec.yaml_io import LocDict, load_yaml_file
-    from .sweep import _objectives
+    from .parser import read_objectives
     path = directory / "sweep.yaml"
     if not path.exists():
         return None
     try:
         root = load_yaml_file(path)
         if isinstance(root, LocDict) and "objectives" in root:
-            return {o.column: o.direction for o in _objectives(root)}
+            return {o.column: o.direction for o in read_objectives(root)}
     except CimdseError as err:
         log.warning("cannot read objectives from %s: %s", path, err)
     return None

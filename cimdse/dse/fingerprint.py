@@ -5,8 +5,9 @@ stored row could be stale. Besides the overrides, a row depends on
 
 * the model: the cimdse version and the component data it ships
   (:data:`MODEL_DATA_DIRS`: library tables, example cell files);
-* the spec: the base spec file, its includes, the composed levels, and every
-  file one of them or a sweep value *names* (a ``CELL: my.cell`` variable, a
+* the spec: the base spec file, its includes (:func:`spec_files`), the
+  composed levels (:func:`composed_files`), and every file one of them or a
+  sweep value *names* (a ``CELL: my.cell`` variable, a
   ``library`` or ``cell_file`` attribute, a categorical choice of cell files):
   a string naming an existing regular file next to the spec file it is
   written in (or next to the base spec, for sweep values);
@@ -16,7 +17,8 @@ stored row could be stale. Besides the overrides, a row depends on
 Only file contents are read, never executed; every file is size-checked
 (:func:`cimdse.textfile.check_regular_file`) and a directory contributes at
 most :data:`MAX_WORKLOAD_FILES` files, so a hostile path cannot make the
-driver read without bound.
+driver read without bound. :func:`context_hash` combines all of it into the
+hash every design id of a sweep carries.
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from .._version import __version__
+from ..spec.compose import COMPOSE_PREFIX, LEVELS, level_path, split_compose
+from ..spec.errors import SpecError
+from ..spec.yaml_io import IncludeRef, load_yaml_file
 from ..textfile import TextFileError, check_regular_file
 
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -34,6 +39,25 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 MODEL_DATA_DIRS = ("components/data",)
 #: Layer files of one workload directory that are hashed at most.
 MAX_WORKLOAD_FILES = 10_000
+
+
+def context_hash(spec_path: Path, overrides: dict[str, Any],
+                 bindings: Sequence[tuple[str, tuple]], workloads: Iterable[str]) -> str:
+    """Hash of everything a design's rows depend on beyond its overrides: the
+    model, the base spec at ``spec_path`` with its includes and composed levels,
+    every file those, the fixed ``overrides`` or the choices of the ``bindings``
+    (binding key, choices of each parameter) name, and the files of the
+    ``workloads`` (names or paths)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(model_fingerprint().encode())
+    specs = [*spec_files(spec_path), *composed_files(spec_path, overrides, bindings)]
+    for path in specs:
+        h.update(path.read_bytes())
+    values = [*overrides.values(), *(choices or () for _, choices in bindings)]
+    h.update(files_digest(named_files(_spec_data(specs) + [(spec_path.parent, values)])).encode())
+    for name in workloads:
+        h.update(files_digest(workload_files(name)).encode())
+    return h.hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +71,69 @@ def model_fingerprint() -> str:
             h.update(str(path.relative_to(_PACKAGE)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def spec_files(path: Path, _seen: tuple[Path, ...] = ()) -> list[Path]:
+    """The spec file and, recursively, its ``include:`` files (in include order)."""
+    path = Path(path).resolve()
+    if path in _seen:
+        return []
+    out = [path]
+    try:
+        data = load_yaml_file(path)
+    except SpecError:
+        return out
+    includes = data.get("include") if isinstance(data, dict) else None
+    if isinstance(includes, str):
+        includes = [includes]
+    for item in [*(includes or []), *_node_includes(data)]:
+        target = path.parent / str(item)
+        if target.exists():
+            out.extend(spec_files(target, (*_seen, path)))
+    return out
+
+
+def _node_includes(data: Any) -> list[str]:
+    """Targets of the ``!Include FILE`` items of ``arch.nodes``."""
+    arch = data.get("arch") if isinstance(data, dict) else None
+    nodes = arch.get("nodes") if isinstance(arch, dict) else None
+    return [n.target for n in nodes or [] if isinstance(n, IncludeRef)]
+
+
+def composed_files(spec_path: Path, overrides: dict[str, Any],
+                   bindings: Sequence[tuple[str, tuple]]) -> list[Path]:
+    """Files of the system / chip / tile levels a sweep may compose in (fixed
+    ``compose.*`` overrides and every choice of a parameter bound to one), with
+    their includes."""
+    try:
+        values: list[tuple[str, Any]] = list(split_compose(overrides)[1].items())
+    except SpecError:
+        values = []             # an unknown compose key: reported when a design loads
+    for bind, choices in bindings:
+        if bind.startswith(COMPOSE_PREFIX):
+            values.extend((bind[len(COMPOSE_PREFIX):], c) for c in choices or ())
+    out: list[Path] = []
+    for level, value in values:
+        if level not in LEVELS:
+            continue
+        try:
+            path = level_path(level, value, spec_path.parent)
+        except SpecError:
+            continue            # reported when the design is loaded
+        if path is not None:
+            out.extend(spec_files(path))
+    return out
+
+
+def _spec_data(specs: list[Path]) -> list[tuple[Path, Any]]:
+    """(directory, data) of every spec file that parses."""
+    out: list[tuple[Path, Any]] = []
+    for path in specs:
+        try:
+            out.append((path.parent, load_yaml_file(path)))
+        except SpecError:
+            continue
+    return out
 
 
 def named_files(texts: Iterable[tuple[Path, Any]]) -> list[Path]:

@@ -37,25 +37,22 @@ from typing import Any, Callable
 
 import pyarrow as pa
 
-from ..errors import CimdseError
+from .checks import check_bindings, check_workloads
+from .errors import StudyError, SweepError
 from .evaluation import SKIPPED, EvaluatePoint
 from .executors import RayExecutor, SerialExecutor
 from .limits import Limits
+from .parser import load_sweep
+from .samplers import FixedValuesSampler, sampler_for_trial
+from .schema import Sweep
 from .space import design_id as make_design_id, sample, seed_of
 from .store import LEGACY_STATE_FILE, METRIC_COLUMNS, ResultStore, StoreError, write_error
-from .study import (BATCH_ATTR, DESIGN_ATTR, FixedValuesSampler, StudyError, create_study,
-                    has_journal, load_latest_study, make_sampler, open_storage, replay_ask,
-                    sampler_for_trial, study_names)
-from .sweep import Sweep, check_bindings, check_workloads, load_sweep
+from .study import (DESIGN_ATTR, batch_size, create_study, default_batch_size, has_journal,
+                    load_latest_study, open_storage, replay_ask, study_names)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Runner", "SweepError", "SweepSummary", "make_sampler", "run_sweep",
-           "default_batch_size"]
-
-
-class SweepError(CimdseError):
-    """A sweep cannot start or continue (results dir in use, bad sampler setup, ...)."""
+__all__ = ["Runner", "SweepSummary", "run_sweep"]
 
 
 @dataclass
@@ -128,17 +125,6 @@ def _fmt(v: Any) -> str:
 
 
 # ----------------------------------------------------------------- batches
-
-def default_batch_size(sweep: Sweep, total: int) -> int:
-    """Trials per ask/tell batch when the sweep file sets no ``execution.batch``:
-    the NSGA population if given, else a tenth of the budget within 8..256. A
-    pure function of the sweep file, so a seeded sweep asks the same trials on
-    any machine."""
-    population = sweep.sampler.options.get("population_size")
-    if population:
-        return int(population)
-    return max(8, min(256, math.ceil(total / 10)))
-
 
 @dataclass
 class _Pending:
@@ -272,8 +258,7 @@ class Runner:
         except StudyError as err:
             raise SweepError(str(err)) from None
         self.study_name = study.study_name
-        self.batch = self.sweep.execution.batch or int(study.user_attrs.get(BATCH_ATTR) or
-                                                       default_batch_size(self.sweep, self.total))
+        self.batch = batch_size(study, self.sweep, self.total)
         return study
 
     def _load_cache(self) -> None:

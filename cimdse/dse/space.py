@@ -16,7 +16,8 @@ import json
 from typing import Any
 
 from ..spec.expressions import ExpressionError, names
-from .sweep import Parameter, Sweep, evaluate_cached, parsed
+from .expressions import evaluate_cached, parsed
+from .schema import Parameter, Sweep
 
 
 def canonical_value(value: Any) -> Any:

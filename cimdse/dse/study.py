@@ -6,12 +6,10 @@ with its own file lock). Every ask, suggestion, attribute and tell is written
 there as it happens, so a resumed sweep is ``optuna.load_study`` on that file:
 no pickled sampler, no private Optuna attributes.
 
-Determinism comes from seeding, never from sampler snapshots: trial ``n`` is
-asked with a fresh sampler seeded by :func:`trial_seed` ``(sweep seed, n)``.
-Samplers keep everything else they need in the storage (NSGA-II/III
-generations and parents, QMC's sample index, grid ids), so a sampler built
-for trial ``n`` continues exactly where the previous one left off, in this
-process or in a resumed one.
+Trial ``n`` is asked with a fresh sampler seeded from ``(sweep seed, n)``
+(:mod:`.samplers`), on a grid of batches whose size is fixed when the study
+is created (:func:`default_batch_size`); a trial cut off while being asked is
+asked again in a scratch study (:func:`replay_ask`).
 
 Each study records what defines its search space (:func:`space_of`) as a
 user attribute; resuming with a sweep file whose space differs is refused
@@ -21,19 +19,19 @@ same journal (``<name>``, ``<name>@2``, ...).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
+import math
 import os
 import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from optuna.samplers import BaseSampler
-
-from ..errors import CimdseError
-from .sweep import Sweep
+from .errors import StudyError
+from .samplers import sampler_for_trial
+from .schema import Sweep
+from .space import sample
 
 log = logging.getLogger(__name__)
 
@@ -45,65 +43,7 @@ DESIGN_ATTR = "design_id"            # trial user attribute
 OPTUNA_TESTED = ("5.0.0", "5.1.0")
 
 
-class StudyError(CimdseError):
-    """The study of a results directory cannot be created or continued."""
-
-
-# ----------------------------------------------------------------- samplers
-
-def trial_seed(sweep_seed: int, trial_number: int) -> int:
-    """The sampler seed for one trial: a pure function of the sweep seed and the
-    trial number (32 bits, what numpy's RandomState accepts)."""
-    digest = hashlib.blake2b(f"{sweep_seed}:{trial_number}".encode(), digest_size=4).digest()
-    return int.from_bytes(digest, "big")
-
-
-#: Samplers that derive lasting structure from their seed at construction (QMC's
-#: scrambled sequence, the grid's shuffled order), indexed through the storage by
-#: trial: they keep the sweep seed for every trial.
-_SEED_FIXED = ("qmc", "grid")
-
-
-def sampler_for_trial(sweep: Sweep, trial_number: int):
-    """A sampler for asking trial ``trial_number`` (see :data:`_SEED_FIXED`)."""
-    seed = sweep.seed if sweep.sampler.name in _SEED_FIXED else \
-        trial_seed(sweep.seed, trial_number)
-    return make_sampler(sweep, seed)
-
-
-def make_sampler(sweep: Sweep, seed: int):
-    """The Optuna sampler named in the sweep, seeded (Optuna's 'experimental'
-    warnings for QMC, NSGA-III and brute force are silenced)."""
-    import optuna
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return _make_sampler(sweep, seed)
-
-
-def _make_sampler(sweep: Sweep, seed: int):
-    import optuna
-    s = optuna.samplers
-    name, opts = sweep.sampler.name, dict(sweep.sampler.options)
-    simple = {"tpe": s.TPESampler, "nsga2": s.NSGAIISampler, "nsga3": s.NSGAIIISampler,
-              "bruteforce": s.BruteForceSampler}
-    if name in simple:
-        return simple[name](seed=seed, **opts)
-    if name == "gp":
-        for mod in ("torch", "scipy"):
-            try:
-                __import__(mod)
-            except ImportError:
-                raise StudyError(f"sampler gp needs {mod} (pip install {mod}); "
-                                 "or use tpe / nsga2") from None
-        return s.GPSampler(seed=seed, **opts)
-    if name == "random":
-        return s.RandomSampler(seed=seed)
-    if name == "qmc":
-        return s.QMCSampler(seed=seed, **opts)
-    if name == "grid":
-        return s.GridSampler({p.name: p.grid_values() for p in sweep.parameters}, seed=seed)
-    raise StudyError(f"unknown sampler {name!r}")  # pragma: no cover - validated earlier
-
+# ----------------------------------------------------------------- asks
 
 def replay_ask(sweep: Sweep, storage, study_name: str,
                earlier: list) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -117,7 +57,6 @@ def replay_ask(sweep: Sweep, storage, study_name: str,
     attributes the replayed ask adds are written back to ``storage``, as the
     original ask would have."""
     import optuna
-    from .space import sample
     source = storage.get_study_id_from_name(study_name)
     scratch_storage = optuna.storages.InMemoryStorage()
     scratch = optuna.create_study(storage=scratch_storage, directions=sweep.directions,
@@ -136,20 +75,24 @@ def replay_ask(sweep: Sweep, storage, study_name: str,
     return params, dict(scratch.trials[-1].system_attrs)
 
 
-class FixedValuesSampler(BaseSampler):
-    """Suggests given values (a replayed ask) for the parameters a trial lacks."""
+# ----------------------------------------------------------------- batches
 
-    def __init__(self, values: dict[str, Any]):
-        self.values = dict(values)
+def default_batch_size(sweep: Sweep, total: int) -> int:
+    """Trials per ask/tell batch when the sweep file sets no ``execution.batch``:
+    the NSGA population if given, else a tenth of the budget within 8..256. A
+    pure function of the sweep file, so a seeded sweep asks the same trials on
+    any machine."""
+    population = sweep.sampler.options.get("population_size")
+    if population:
+        return int(population)
+    return max(8, min(256, math.ceil(total / 10)))
 
-    def infer_relative_search_space(self, study, trial):
-        return {}
 
-    def sample_relative(self, study, trial, search_space):
-        return {}
-
-    def sample_independent(self, study, trial, param_name, param_distribution):
-        return self.values[param_name]
+def batch_size(study, sweep: Sweep, total: int) -> int:
+    """Trials per batch of ``study``: the sweep file's ``execution.batch``, else
+    the size recorded when the study was created."""
+    return sweep.execution.batch or int(study.user_attrs.get(BATCH_ATTR) or
+                                        default_batch_size(sweep, total))
 
 
 # ----------------------------------------------------------------- the space

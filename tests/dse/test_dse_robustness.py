@@ -17,12 +17,13 @@ import time
 import pytest
 
 from cimdse.dse import read_results, run_sweep
+from cimdse.dse.errors import SweepError
 from cimdse.dse.executors import SerialExecutor
 from cimdse.dse.fake import fake_evaluate_point, misbehaving_evaluate_point
-from cimdse.dse.runner import SweepError, default_batch_size
+from cimdse.dse.parser import load_sweep
+from cimdse.dse.samplers import trial_seed
 from cimdse.dse.store import ResultStore, StoreError
-from cimdse.dse.study import journal_path, trial_seed
-from cimdse.dse.sweep import load_sweep
+from cimdse.dse.study import default_batch_size, journal_path
 
 from dse_helpers import BASIC
 

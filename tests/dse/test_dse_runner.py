@@ -15,10 +15,9 @@ import time
 import pandas as pd
 import pytest
 
-import cimdse
 from cimdse.dse import read_layers, read_results, run_sweep
 from cimdse.dse.fake import crash_once_evaluate_point, fake_evaluate_point
-from cimdse.dse.runner import SweepError
+from cimdse.dse.errors import SweepError
 from cimdse.dse.store import ResultStore
 
 from dse_helpers import BASIC, REPO

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from cimdse.dse.checks import check_bindings
+from cimdse.dse.parser import load_sweep, parse_constraint, parse_duration
 from cimdse.dse.space import design_id, resolve_params
-from cimdse.dse.sweep import check_bindings, load_sweep, parse_constraint, parse_duration
 from cimdse.spec import SpecError
 
 from dse_helpers import BASIC
@@ -205,7 +206,7 @@ def test_durations():
 
 
 def test_bad_workload_or_layer_is_located(write_sweep):
-    from cimdse.dse.sweep import check_workloads
+    from cimdse.dse.checks import check_workloads
     sweep = load_sweep(write_sweep(BASIC.replace("layer1.0.conv1", "layer1.0.conv9")))
     with pytest.raises(SpecError) as info:
         check_workloads(sweep)
@@ -294,12 +295,12 @@ def test_one_metric_list_names_the_result_row():
     """The metrics the store, the sweep file and the Pareto query know are
     exactly the scalar metrics of a design's result row."""
     import cimdse
-    from cimdse.dse import pareto, store, sweep as sweep_mod
+    from cimdse.dse import parser, pareto, store
     from cimdse.metrics import MAXIMIZED, METRIC_NAMES
     from dse_helpers import FIG5
     design = cimdse.load(FIG5)
     record = cimdse.evaluate(design, "max_utilization").record()
     scalars = [k for k in record if not k.startswith(("e.", "area.")) and k not in ("design", "workload")]
     assert scalars == list(METRIC_NAMES)
-    assert store.METRIC_COLUMNS == sweep_mod.METRICS == METRIC_NAMES
+    assert store.METRIC_COLUMNS == parser.METRIC_NAMES == METRIC_NAMES
     assert pareto.MAXIMIZED is MAXIMIZED and MAXIMIZED <= set(METRIC_NAMES)

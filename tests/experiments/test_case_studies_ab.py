@@ -12,7 +12,7 @@ import pytest
 
 import cimdse
 from cimdse.dse import load_sweep, run_sweep
-from cimdse.dse.sweep import check_bindings, check_workloads
+from cimdse.dse.checks import check_bindings, check_workloads
 
 REPO = Path(__file__).resolve().parents[2]
 SWEEPS = REPO / "configs" / "sweeps"

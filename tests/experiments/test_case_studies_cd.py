@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import cimdse
-from cimdse.dse.sweep import check_bindings, check_workloads, load_sweep
+from cimdse.dse.checks import check_bindings, check_workloads
+from cimdse.dse.parser import load_sweep
 
 REPO = Path(__file__).resolve().parents[2]
 SWEEPS = REPO / "configs" / "sweeps"

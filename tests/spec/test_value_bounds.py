@@ -156,7 +156,8 @@ def test_consumed_attributes_are_kept(tmp_path):
 
 
 def test_a_misspelt_sweep_binding_fails_at_once(tmp_path):
-    from cimdse.dse.sweep import check_bindings, load_sweep
+    from cimdse.dse.checks import check_bindings
+    from cimdse.dse.parser import load_sweep
     (tmp_path / "fig5_macro.yaml").write_text(FIG5.read_text())
     sweep_file = tmp_path / "sweep.yaml"
     sweep_file.write_text(textwrap.dedent("""

@@ -130,7 +130,8 @@ def test_top_level_stores_do_not_price_fills():
 
 
 def test_fig15_sweep_file_loads():
-    from cimdse.dse.sweep import check_bindings, check_workloads, load_sweep
+    from cimdse.dse.checks import check_bindings, check_workloads
+    from cimdse.dse.parser import load_sweep
     sweep = load_sweep(FIG15)
     assert sweep.sampler.name == "grid" and sweep.trials == 3
     assert sweep.parameter("system").bind == "compose.system"
