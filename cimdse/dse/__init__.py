@@ -13,11 +13,12 @@ Public API::
     hypervolume, plot_pareto
 """
 
+from .errors import SweepError
 from .pareto import (hypervolume, is_nondominated, nondominated_sort, pareto_front,
                      plot_pareto)
-from .errors import SweepError
 from .parser import load_sweep
-from .runner import Runner, SweepSummary, run_sweep
+from .report import SweepSummary
+from .runner import Runner, run_sweep
 from .schema import Sweep
 from .store import ResultStore, read_layers, read_results
 

@@ -8,17 +8,23 @@ in trial order. :class:`RayExecutor` is the default: it starts a local Ray
 plain dicts in Ray tasks with ``max_retries`` (a task whose worker dies is
 re-run), at most ``2 x CPUs`` in flight, streamed back with ``ray.wait``.
 :class:`SerialExecutor` runs in-process (debugging, platforms without Ray).
+:func:`make_executor` builds the one a sweep asks for, under its per-design
+limits; :class:`Dispatcher` cuts the designs of a batch into chunks.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from .evaluation import EvaluatePoint, evaluate_chunk
+from .errors import SweepError
+from .evaluation import SKIPPED, EvaluatePoint, evaluate_chunk
 from .limits import Limits
+from .schema import Sweep
+from .space import seed_of
 
 log = logging.getLogger(__name__)
 
@@ -176,3 +182,71 @@ class RayExecutor:
         self.cancel()
         if self.started:
             self.ray.shutdown()
+
+
+# ----------------------------------------------------------------- a sweep's executor
+
+def make_executor(choice: str | Any, sweep: Sweep, evaluate_point: EvaluatePoint | None = None,
+                  *, address: str | None = None, num_cpus: int | None = None,
+                  stop_after: float | None = None):
+    """The executor ``choice`` names (``"ray"`` or ``"serial"``; ``address="serial"``
+    also means serial), or ``choice`` itself when it is an executor object."""
+    if not isinstance(choice, str):
+        return choice
+    args = (str(sweep.spec_path), [w.as_dict() for w in sweep.workloads], evaluate_point)
+    limits = dict(limits=sweep_limits(sweep), stop_after=stop_after)
+    if choice == "serial" or address == "serial":
+        return SerialExecutor(*args, **limits)
+    if choice == "ray":
+        return RayExecutor(*args, address=address, num_cpus=num_cpus,
+                           max_retries=sweep.execution.max_retries, **limits)
+    raise SweepError(f"unknown executor {choice!r}; use 'ray' or 'serial'")
+
+
+def sweep_limits(sweep: Sweep) -> Limits:
+    """Each design's limits: ``execution.timeout`` (capped by ``budget.wall_time``)
+    and ``execution.memory_limit``."""
+    ex = sweep.execution
+    seconds = ex.timeout if sweep.wall_time_s is None else min(ex.timeout, sweep.wall_time_s)
+    return Limits(seconds=seconds, memory_bytes=ex.memory_limit)
+
+
+class Dispatcher:
+    """Sends designs to an executor in chunks and collects their results. With
+    ``chunk=None`` the chunk size follows the measured evaluation time, so a
+    task runs about 0.1 s. ``on_result(n)`` is called as the n-th result
+    arrives."""
+
+    #: Seconds of evaluation one task aims at when the chunk size adapts.
+    task_s = 0.1
+
+    def __init__(self, executor, chunk: int | None = None,
+                 on_result: Callable[[int], None] | None = None):
+        self.executor = executor
+        self.adaptive = chunk is None
+        self.chunk = chunk or 1
+        self.on_result = on_result
+        self.results_seen = 0
+
+    def evaluate(self, todo: dict[str, dict], progress) -> dict[str, dict]:
+        """Results of the designs in ``todo`` (design_id -> overrides), by design_id;
+        ``progress.update(n)`` counts the designs evaluated."""
+        items = [{"design_id": did, "overrides": ov, "seed": seed_of(did)}
+                 for did, ov in todo.items()]
+        per_task = min(self.chunk, max(1, math.ceil(len(items) / max(1, self.executor.cpus))))
+        chunks = [items[i:i + per_task] for i in range(0, len(items), per_task)]
+        results: dict[str, dict] = {}
+        for _, res in self.executor.map_chunks(chunks):
+            for r in res:
+                results[r["design_id"]] = r
+                self.results_seen += 1
+                if self.on_result is not None:
+                    self.on_result(self.results_seen)
+            progress.update(sum(1 for r in res if r["status"] != SKIPPED))
+        self._adapt([r for r in results.values() if r["status"] != SKIPPED])
+        return results
+
+    def _adapt(self, done: list[dict]) -> None:
+        if self.adaptive and done:
+            mean = sum(r["eval_s"] for r in done) / len(done)
+            self.chunk = max(1, min(500, math.ceil(self.task_s / max(mean, 1e-6))))

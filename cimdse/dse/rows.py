@@ -1,0 +1,105 @@
+"""The rows a sweep stores, built in the driver: a worker's result -> the
+design row (trial, parameters, metrics, status judged against the sweep's
+objectives and constraints) and its layer rows; a finished trial -> its
+trial-log row; and the Arrow types of the parameter columns."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pyarrow as pa
+
+from ..metrics import METRIC_NAMES
+from .schema import Parameter, Sweep
+
+
+def finite(v: Any) -> bool:
+    """A real number (not bool), neither infinite nor NaN."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def design_row(sweep: Sweep, study_name: str, trial: int, params: dict, result: dict) -> dict:
+    """The designs-table row of a worker's ``result`` for the first trial that
+    asked the design: every metric column (null for failed designs), then the
+    record's other columns."""
+    row = {"design_id": result["design_id"], "trial": trial, "status": result["status"],
+           "error": result["error"], "study": study_name}
+    for p in sweep.parameters:
+        row[p.column] = params.get(p.name)
+    record = result["record"] or {}
+    for k in METRIC_NAMES:
+        row[k] = record.get(k)
+    for k, v in record.items():
+        if k not in row:
+            row[k] = v
+    if row["status"] == "ok":
+        _judge(sweep, row, record)
+    row.update(eval_s=result["eval_s"], worker=result["worker"],
+               started_at=result["started_at"])
+    return row
+
+
+def _judge(sweep: Sweep, row: dict, record: dict) -> None:
+    """Mark an ``ok`` row ``error`` (objectives missing or not finite, a
+    constraint that cannot be computed) or ``infeasible`` (a constraint violated)."""
+    missing = [o.column for o in sweep.objectives if not finite(record.get(o.column))]
+    if missing:
+        row["status"] = "error"
+        row["error"] = "objective(s) missing or not finite: " + ", ".join(
+            f"{m}={record.get(m)!r}" for m in missing)
+        return
+    violated = []
+    for c in sweep.constraints:
+        try:
+            value = c.value(record)
+        except Exception as err:  # noqa: BLE001 - e.g. column missing
+            row["status"], row["error"] = "error", f"constraint {c.text!r}: {err}"
+            return
+        if not finite(value):
+            row["status"], row["error"] = "error", f"constraint {c.text!r} is {value!r}"
+            return
+        if not c.satisfied(record):
+            violated.append(c.text)
+    if violated:
+        row["status"] = "infeasible"
+        row["error"] = "constraint violated: " + "; ".join(violated)
+
+
+def layer_rows(result: dict) -> list[dict]:
+    """The layers-table rows of a worker's ``result``."""
+    return [{"design_id": result["design_id"], **lr} for lr in result["layers"]]
+
+
+def trial_row(study_name: str, ft, design_id: str | None) -> dict:
+    """The trial-log row of a finished trial (an Optuna ``FrozenTrial``)."""
+    from optuna.distributions import distribution_to_json
+    return {"study": study_name, "trial": ft.number, "design_id": design_id,
+            "state": ft.state.name, "values": json.dumps(ft.values),
+            "params": json.dumps(ft.params),
+            "distributions": json.dumps({k: distribution_to_json(v)
+                                         for k, v in ft.distributions.items()}),
+            "system_attrs": json.dumps(ft.system_attrs, default=str),
+            "user_attrs": json.dumps(ft.user_attrs, default=str)}
+
+
+def parameter_types(sweep: Sweep) -> dict[str, pa.DataType]:
+    """Arrow type of each parameter column (so a column's type never depends on
+    which values a flush happens to hold)."""
+    return {p.column: _parameter_type(p) for p in sweep.parameters}
+
+
+def _parameter_type(p: Parameter) -> pa.DataType:
+    if p.type == "int":
+        return pa.int64()
+    if p.type == "float":
+        return pa.float64()
+    vals = [c for c in p.choices if c is not None]
+    if vals and all(isinstance(c, bool) for c in vals):
+        return pa.bool_()
+    if vals and all(isinstance(c, int) and not isinstance(c, bool) for c in vals):
+        return pa.int64()
+    if vals and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in vals):
+        return pa.float64()
+    return pa.string()
