@@ -6,6 +6,9 @@ The stages, earliest first (docs/architecture.md describes the rooms):
 foundations (errors, version, text files, bounds, metrics, shipped configs, plug-in lookup)
 -> workload -> encoding -> components -> spec -> mapping -> evaluate ->
 reference, validation -> dse -> cli -> the facade ``cimdse``.
+
+Inside dse the modules follow the sweep's own flow (:data:`DSE_STAGES`),
+and only the command lines and the facades import the runner.
 """
 
 from __future__ import annotations
@@ -28,6 +31,30 @@ STAGES: tuple[frozenset[str], ...] = (
     frozenset({"cli"}),
     frozenset({""}),                     # the facade, cimdse/__init__.py
 )
+
+#: The modules of cimdse/dse, earliest first: the sweep file becomes a Sweep,
+#: trials become designs, designs are evaluated, rows are stored and reported.
+DSE_STAGES: tuple[frozenset[str], ...] = (
+    frozenset({"errors", "fingerprint", "expressions"}),   # the evaluation context
+    frozenset({"schema"}),                                 # the sweep-file data model
+    frozenset({"samplers"}),
+    frozenset({"parser"}),
+    frozenset({"limits", "evaluation", "fake"}),           # one design on a worker
+    frozenset({"checks"}),                                 # preflight
+    frozenset({"space"}),                                  # trial -> design, design id
+    frozenset({"study"}),
+    frozenset({"rows"}),
+    frozenset({"trials"}),                                 # ask, reopen, tell
+    frozenset({"executors"}),
+    frozenset({"store"}),
+    frozenset({"buffer"}),
+    frozenset({"pareto"}),
+    frozenset({"report"}),
+    frozenset({"runner"}),                                 # the driving loop
+    frozenset({"cli", ""}),                                # sweep / pareto commands; the facade
+)
+#: The modules that may import the runner.
+RUNNER_USERS = frozenset({"cimdse.dse", "cimdse.dse.cli", "cimdse.cli", "cimdse"})
 
 
 def _modules() -> dict[str, Path]:
@@ -75,6 +102,14 @@ def _stage(module: str) -> int:
     raise AssertionError(f"{module}: room {room!r} has no stage in STAGES")
 
 
+def _dse_stage(module: str) -> int:
+    name = module.split(".")[2] if module.count(".") >= 2 else ""
+    for i, names in enumerate(DSE_STAGES):
+        if name in names:
+            return i
+    raise AssertionError(f"{module}: no stage in DSE_STAGES")
+
+
 def _owner(target: str, modules: dict[str, Path]) -> str:
     """The module a dotted import target lives in (``a.b.name`` -> ``a.b``)."""
     while target not in modules and "." in target:
@@ -93,6 +128,27 @@ def test_imports_follow_the_data_flow():
             elif _stage(owner) > _stage(module):
                 backward.append(f"{module}:{line} imports {owner}, a later stage")
     assert not backward, "\n".join(backward)
+
+
+def test_dse_modules_follow_the_sweep_flow():
+    modules = _modules()
+    backward = []
+    for module, path in modules.items():
+        if _room(module) != "dse":
+            continue
+        for target, line, _ in _imports(module, path):
+            owner = _owner(target, modules)
+            if _room(owner) == "dse" and _dse_stage(owner) > _dse_stage(module):
+                backward.append(f"{module}:{line} imports {owner}, a later dse stage")
+    assert not backward, "\n".join(backward)
+
+
+def test_only_the_command_lines_and_facades_import_the_runner():
+    modules = _modules()
+    users = {module for module, path in modules.items()
+             for target, _, _ in _imports(module, path)
+             if _owner(target, modules) == "cimdse.dse.runner"}
+    assert users <= RUNNER_USERS, sorted(users - RUNNER_USERS)
 
 
 def test_module_level_imports_form_no_circle():
@@ -131,3 +187,4 @@ def test_the_checker_sees_a_backward_import(tmp_path):
     got = list(_imports("cimdse.workload.x", path))
     assert got == [("cimdse.dse.runner", 1, True), ("cimdse.evaluate", 3, False)]
     assert _stage("cimdse.dse.runner") > _stage("cimdse.workload.x")
+    assert _dse_stage("cimdse.dse.runner") > _dse_stage("cimdse.dse.schema")
