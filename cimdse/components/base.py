@@ -4,7 +4,8 @@ A component model turns a component's resolved attributes (and, for
 data-value-dependent models, the value statistics it sees) into energy per
 action, area and leakage. The mapper never calls a model directly: it
 consumes an ActionTable (component x action -> pJ) built once per
-(design, layer) from these models.
+(design, layer) from these models. The contract, for built-in and plug-in
+models alike, is the docstring of :class:`ComponentModel`.
 """
 
 from __future__ import annotations
