@@ -3,8 +3,9 @@
 A design id (:func:`cimdse.dse.space.design_id`) must change whenever a
 stored row could be stale. Besides the overrides, a row depends on
 
-* the model: the cimdse version and the component data it ships
-  (:data:`MODEL_DATA_DIRS`: library tables, example cell files);
+* the model: the cimdse version, the component data it ships
+  (:data:`MODEL_DATA_DIRS`: library tables, example cell files) and the
+  installed plug-ins with their versions (:data:`PLUGIN_GROUPS`);
 * the spec: the base spec file, its includes (:func:`spec_files`), the
   composed levels (:func:`composed_files`), and every file one of them or a
   sweep value *names* (a ``CELL: my.cell`` variable, a
@@ -28,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .. import plugins
 from .._version import __version__
 from ..spec.compose import COMPOSE_PREFIX, LEVELS, level_path, split_compose
 from ..spec.errors import SpecError
@@ -37,6 +39,8 @@ from ..textfile import TextFileError, check_regular_file
 _PACKAGE = Path(__file__).resolve().parents[1]
 #: Package folders whose files are model inputs (not validation references).
 MODEL_DATA_DIRS = ("components/data",)
+#: Entry-point groups whose plug-ins change what a design evaluates to.
+PLUGIN_GROUPS = ("cimdse.components", "cimdse.encodings")
 #: Layer files of one workload directory that are hashed at most.
 MAX_WORKLOAD_FILES = 10_000
 
@@ -62,15 +66,25 @@ def context_hash(spec_path: Path, overrides: dict[str, Any],
 
 @lru_cache(maxsize=1)
 def model_fingerprint() -> str:
-    """Hash of the cimdse version and the component data it ships."""
+    """Hash of the cimdse version, the component data it ships, and the
+    installed plug-ins (entry point, value, distribution and version)."""
     h = hashlib.blake2b(digest_size=16)
     h.update(__version__.encode())
+    for line in installed_plugins():
+        h.update(line.encode())
     for folder in MODEL_DATA_DIRS:
         root = _PACKAGE / folder
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
             h.update(str(path.relative_to(_PACKAGE)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def installed_plugins() -> list[str]:
+    """``group name=value (distribution version)`` of every installed plug-in:
+    upgrading a plug-in package changes the design ids of every sweep."""
+    return sorted(f"{group} {entry.name}={entry.value} ({plugins.provider(entry)})"
+                  for group in PLUGIN_GROUPS for entry in plugins.entry_points(group))
 
 
 def spec_files(path: Path, _seen: tuple[Path, ...] = ()) -> list[Path]:

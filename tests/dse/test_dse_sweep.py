@@ -304,3 +304,22 @@ def test_one_metric_list_names_the_result_row():
     assert scalars == list(METRIC_NAMES)
     assert store.METRIC_COLUMNS == parser.METRIC_NAMES == METRIC_NAMES
     assert pareto.MAXIMIZED is MAXIMIZED and MAXIMIZED <= set(METRIC_NAMES)
+
+
+def test_model_fingerprint_covers_installed_plugins(monkeypatch):
+    import importlib.metadata as md
+    from cimdse import plugins
+    from cimdse.dse import fingerprint
+
+    def installed(value):
+        entry = md.EntryPoint("my_adc", value, "cimdse.components")
+        return lambda group: (entry,) if group == "cimdse.components" else ()
+
+    prints = []
+    for value in ("pkg.adc:ADC", "pkg.adc:ADC2"):
+        monkeypatch.setattr(plugins, "entry_points", installed(value))
+        fingerprint.model_fingerprint.cache_clear()
+        prints.append(fingerprint.model_fingerprint())
+    monkeypatch.undo()
+    fingerprint.model_fingerprint.cache_clear()
+    assert prints[0] != prints[1] != fingerprint.model_fingerprint()
