@@ -44,7 +44,7 @@ from .parser import load_sweep
 from .report import BestDesigns, Progress, SweepSummary, pareto_rows, status_counts
 from .rows import design_row, layer_rows, parameter_types, trial_row
 from .schema import Sweep
-from .store import LEGACY_STATE_FILE, ResultStore, write_error
+from .store import COMPACT_AFTER_PARTS, LEGACY_STATE_FILE, ResultStore, StoreError, write_error
 from .study import (DESIGN_ATTR, batch_size, create_study, default_batch_size, has_journal,
                     load_latest_study, open_storage, study_names)
 from .trials import Pending, Trials
@@ -122,6 +122,7 @@ class Runner:
                         self.out / LEGACY_STATE_FILE)
         self.store.create()
         self.store.clean_staging()
+        self.store.finish_compactions()
         if self.resume:
             self.store.rollback_uncommitted()
 
@@ -214,9 +215,20 @@ class Runner:
             finally:
                 if isinstance(self.executor_choice, str):
                     executor.close()
+            self._compact()
         finally:
             self.journal.close()
         return self._summary(study, stopped, time.monotonic() - self.t_start, executor)
+
+    def _compact(self) -> None:
+        """Merge the flushes into one part once there are many (reads of a
+        directory cost per part); a failure leaves the parts as they were."""
+        if len(self.store.parts("trials")) < COMPACT_AFTER_PARTS:
+            return
+        try:
+            self.store.compact()
+        except StoreError as err:
+            log.warning("results left uncompacted: %s", err)
 
     def _drive(self, study, executor) -> str:
         """Recover, then loop; whatever happens, completed batches end up in the store."""

@@ -10,6 +10,7 @@ Layout of ``DIR``::
     study.journal               the Optuna study (journal storage; see study.py)
     .lock                       held (flock) by the one sweep writing the directory
     _staging/                   temp files (ignored by readers)
+    _compacted/                 records of compactions in progress (see below)
 
 Nothing in a results directory is ever unpickled or executed: a directory
 someone hands you is data. A ``study.pkl`` written by old versions is ignored.
@@ -29,6 +30,15 @@ A runner flush writes the parts of one batch under one name (designs,
 layers, then trials). The trials part is the commit record: on resume,
 designs/layers parts without a trials part of the same name (a crash in the
 middle of a flush) are rolled back by :meth:`ResultStore.rollback_uncommitted`.
+
+Reading costs per part, so a sweep that ends with at least
+:data:`COMPACT_AFTER_PARTS` flushes merges them into one part per kind
+(:meth:`ResultStore.compact`): the merged parts are new files and the replaced
+ones are removed only after the merged trials part (the commit record) is in
+place; a ``_compacted/<part>.json`` record lets readers and the next writer
+tell which set is current at any point of a crash. cimdse's readers never see
+a row twice; a plain Parquet reader listing the directory during the
+compaction itself may.
 """
 
 from __future__ import annotations
@@ -58,6 +68,9 @@ LEGACY_STATE_FILE = "study.pkl"      # old versions' pickled sampler: never load
 LOCK_FILE = ".lock"
 SWEEP_FILE = "sweep.yaml"
 STAGING = "_staging"
+COMPACTED = "_compacted"       # compaction records (see ResultStore.compact)
+#: Committed flushes after which a finished sweep merges its parts into one.
+COMPACT_AFTER_PARTS = 32
 SCHEMA_PART = "part-" + "0" * 20 + "-schema.parquet"
 
 #: Metric columns every design row has (null when the design failed), in contract order.
@@ -338,30 +351,88 @@ class ResultStore:
     # ------------------------------------------------------------- reading
     def parts(self, kind: str, include_schema: bool = False) -> list[Path]:
         """The data parts of ``kind`` in name (= time) order; with ``include_schema``
-        also the zero-row schema part."""
+        also the zero-row schema part. Parts a committed compaction replaced, and
+        the merged part of one that never committed, are left out."""
         d = self.root / kind
         if not d.is_dir():
             return []
+        hidden = self._hidden_by_compaction()
         return sorted(p for p in d.glob("part-*.parquet")
-                      if include_schema or p.name != SCHEMA_PART)
+                      if (include_schema or p.name != SCHEMA_PART) and p.name not in hidden)
+
+    # ---------------------------------------------------------- compaction
+    def compact(self, min_parts: int = 2) -> int:
+        """Merge every committed flush into one part per kind; returns the number
+        of flushes merged (0 if fewer than ``min_parts``). The caller holds the
+        lock; parts of a flush that never committed are rolled back first. Crash-safe: a record ``_compacted/<part>.json`` naming the merged
+        part and the parts it replaces is written first, the merged trials part
+        (the commit record) last; until it exists readers ignore the merged
+        parts, after it they ignore the replaced ones, and
+        :meth:`finish_compactions` completes or undoes an interrupted one."""
+        self.finish_compactions()
+        self.rollback_uncommitted()      # a crashed flush's parts would outlive the merge
+        committed = [p.name for p in self.parts("trials")]
+        if len(committed) < max(min_parts, 2):
+            return 0
+        name = self.new_part_name()
+        record = self.root / COMPACTED / f"{name}.json"
+        record.parent.mkdir(exist_ok=True)
+        atomic_write_bytes(record, json.dumps({"part": name, "replaces": committed}).encode(),
+                           self.staging)
+        replaced = set(committed)
+        for kind in ("designs", "layers", "trials"):
+            old = [p for p in self.parts(kind) if p.name in replaced]
+            if old:
+                self._write_file(kind, name, _merged(old))
+        self.finish_compactions()
+        log.info("compacted %d flushes of %s into %s", len(committed), self.root, name)
+        return len(committed)
+
+    def finish_compactions(self) -> None:
+        """Complete each recorded compaction whose merged trials part exists
+        (remove the replaced parts), undo the others (remove the merged parts),
+        then remove the record."""
+        for record, (name, replaced) in self._compaction_records().items():
+            committed = (self.root / "trials" / name).exists()
+            for kind in KINDS:
+                for part_name in (replaced if committed else [name]):
+                    (self.root / kind / part_name).unlink(missing_ok=True)
+            record.unlink(missing_ok=True)
+        self._schemas.clear()
+
+    def _compaction_records(self) -> dict[Path, tuple[str, list[str]]]:
+        folder = self.root / COMPACTED
+        if not folder.is_dir():
+            return {}
+        out = {}
+        for record in sorted(folder.glob("part-*.json")):
+            try:
+                data = json.loads(record.read_text())
+                out[record] = (str(data["part"]), [str(n) for n in data["replaces"]])
+            except (OSError, ValueError, KeyError, TypeError) as err:
+                raise StoreError(f"{record}: damaged compaction record ({err}); move it "
+                                 "aside only after checking which parts it names") from None
+        return out
+
+    def _hidden_by_compaction(self) -> set[str]:
+        hidden: set[str] = set()
+        for name, replaced in self._compaction_records().values():
+            hidden.update(replaced if (self.root / "trials" / name).exists() else [name])
+        return hidden
 
     def read_table(self, kind: str, columns: Iterable[str] | None = None) -> pa.Table | None:
-        """All parts of ``kind`` as one table with the unified schema, or None."""
+        """All parts of ``kind`` as one table with the unified schema, or None.
+        ``columns`` (unknown names skipped) is pushed down to the Parquet reader,
+        so a query of a few columns reads only those."""
         files = self.parts(kind, include_schema=True)   # the schema part fixes column order
         if not files:
             return None
-        schemas = [_read_schema(f) for f in files]
-        schema = pa.unify_schemas(schemas, promote_options="permissive")
-        tables = []
-        for f in files:
-            t = _read_part(f)
-            for field in schema:
-                if field.name not in t.column_names:
-                    t = t.append_column(field.name, pa.nulls(t.num_rows, type=field.type))
-            tables.append(t.select(schema.names).cast(schema))
-        table = pa.concat_tables(tables)
-        if columns is not None:
-            table = table.select([c for c in columns if c in table.column_names])
+        wanted = None if columns is None else list(dict.fromkeys(columns))
+        tables = [_read_part(f, wanted) for f in files]
+        schema = pa.unify_schemas([t.schema for t in tables], promote_options="permissive")
+        table = pa.concat_tables([_aligned(run, schema) for run in _same_schema_runs(tables)])
+        if wanted is not None:
+            table = table.select([c for c in wanted if c in table.column_names])
         return table
 
     def read_frame(self, kind: str, columns: Iterable[str] | None = None):
@@ -390,11 +461,42 @@ def _read_schema(path: Path) -> pa.Schema:
         raise _damaged(path, err) from None
 
 
-def _read_part(path: Path) -> pa.Table:
+def _read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """One part (opened once), only ``columns`` of it that it has if given."""
     try:
-        return pq.read_table(path)
+        with pq.ParquetFile(path) as part:
+            names = part.schema_arrow.names
+            return part.read(columns=None if columns is None else
+                             [c for c in columns if c in names])
     except (pa.ArrowException, OSError) as err:
         raise _damaged(path, err) from None
+
+
+def _merged(paths: list[Path]) -> pa.Table:
+    """The rows of ``paths`` as one table with their unified schema."""
+    tables = [_read_part(p) for p in paths]
+    schema = pa.unify_schemas([t.schema for t in tables], promote_options="permissive")
+    return pa.concat_tables([_aligned(run, schema) for run in _same_schema_runs(tables)])
+
+
+def _same_schema_runs(tables: list[pa.Table]) -> list[pa.Table]:
+    """Consecutive tables of one schema concatenated (aligning each run once
+    instead of each part is what makes reading thousands of parts cheap)."""
+    runs: list[list[pa.Table]] = []
+    for t in tables:
+        if runs and runs[-1][0].schema.equals(t.schema):
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    return [pa.concat_tables(run) for run in runs]
+
+
+def _aligned(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with every column of ``schema`` (missing ones null), in its order."""
+    for field in schema:
+        if field.name not in table.column_names:
+            table = table.append_column(field.name, pa.nulls(table.num_rows, type=field.type))
+    return table.select(schema.names).cast(schema)
 
 
 def read_results(root: str | Path, columns: Iterable[str] | None = None, *,
