@@ -5,6 +5,7 @@ trial-log row; and the Arrow types of the parameter columns."""
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..metrics import METRIC_NAMES
+from .expressions import parsed
 from .schema import Parameter, Sweep
 
 
@@ -39,6 +41,26 @@ def design_row(sweep: Sweep, study_name: str, trial: int, params: dict, result: 
     row.update(eval_s=result["eval_s"], worker=result["worker"],
                started_at=result["started_at"])
     return row
+
+
+def cache_columns(sweep: Sweep) -> frozenset[str]:
+    """The columns the driver needs of a design it has seen: to tell a later
+    trial of the same design (status, objectives, every name a constraint
+    reads), to report it (trial, study, parameters) and to rank it."""
+    names = {"design_id", "trial", "study", "status", "error"}
+    names.update(o.column for o in sweep.objectives)
+    names.update(p.column for p in sweep.parameters)
+    for c in sweep.constraints:
+        for side in (c.lhs, c.rhs):
+            names.update(n.id for n in ast.walk(parsed(side)) if isinstance(n, ast.Name))
+    return frozenset(names)
+
+
+def cached_row(row: dict, columns: frozenset[str]) -> dict:
+    """``row`` cut to ``columns``: the driver keeps every design it has seen,
+    so it keeps only what it reads (a full row with its per-component
+    columns is several KB; 10^5 designs must fit in the driver)."""
+    return {k: v for k, v in row.items() if k in columns}
 
 
 def _judge(sweep: Sweep, row: dict, record: dict) -> None:

@@ -42,7 +42,7 @@ from .evaluation import SKIPPED, EvaluatePoint
 from .executors import Dispatcher, make_executor
 from .parser import load_sweep
 from .report import BestDesigns, Progress, SweepSummary, pareto_rows, status_counts
-from .rows import design_row, layer_rows, parameter_types, trial_row
+from .rows import cache_columns, cached_row, design_row, layer_rows, parameter_types, trial_row
 from .schema import Sweep
 from .store import COMPACT_AFTER_PARTS, LEGACY_STATE_FILE, ResultStore, StoreError, write_error
 from .study import (DESIGN_ATTR, batch_size, create_study, default_batch_size, has_journal,
@@ -88,7 +88,8 @@ class Runner:
         self.check = check
         self.store = ResultStore(self.out)
         self.spec_hash = self.sweep.spec_hash
-        self.cache: dict[str, dict] = {}          # design_id -> design row
+        self.cache: dict[str, dict] = {}          # design_id -> its cached_row
+        self.cache_columns = cache_columns(self.sweep)
         ex = self.sweep.execution
         self.rows = RowBuffer(self.store, parameter_types(self.sweep), ex.flush_rows,
                               ex.flush_seconds)
@@ -149,7 +150,8 @@ class Runner:
     def _load_cache(self) -> None:
         designs = self.store.read_table("designs")
         if designs is not None:
-            for row in designs.to_pylist():
+            for row in designs.select([c for c in designs.column_names
+                                       if c in self.cache_columns]).to_pylist():
                 self.cache.setdefault(row["design_id"], row)
         for row in self.cache.values():
             self.best.add(row)
@@ -162,7 +164,7 @@ class Runner:
 
     def _keep(self, row: dict, result: dict) -> None:
         """A design evaluated by this run: cached, buffered for the store, counted."""
-        self.cache[row["design_id"]] = row
+        self.cache[row["design_id"]] = cached_row(row, self.cache_columns)
         self.rows.add("designs", [row])
         self.rows.add("layers", layer_rows(result))
         self.evaluated += 1
