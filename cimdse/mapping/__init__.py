@@ -3,10 +3,11 @@ batch evaluator), search, ActionTable, and whole-network evaluation.
 
 Modules: :mod:`.problem` (layer as einsum), :mod:`.arch` (design -> loop
 slots, levels, per-tensor chains; modelling decisions), :mod:`.mapping`
-(Mapping), :mod:`.nest` (scalar reference semantics), :mod:`.batch`
-(vectorised evaluator), :mod:`.mapspace` (factor tables, constraints, loop
-orders), :mod:`.search` (exhaustive / random-pruned), :mod:`.actions`
-(ActionTable), :mod:`.evaluate_layer` (evaluate).
+(Mapping), :mod:`.nest` (scalar reference semantics), :mod:`.residual`
+(imperfect spatial factors: padded bounds, the real share of a count),
+:mod:`.batch` (vectorised evaluator), :mod:`.mapspace` (factor tables,
+constraints, loop orders), :mod:`.search` (exhaustive / random-pruned),
+:mod:`.actions` (ActionTable), :mod:`.evaluate_layer` (evaluate).
 """
 
 from .actions import ActionTable, build_action_table

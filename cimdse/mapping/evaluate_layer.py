@@ -196,7 +196,8 @@ def settings_from_design(design: Design) -> SearchSettings:
     m = design.mapper
     return SearchSettings(metric=m.metric, algorithm=m.algorithm,
                           max_evaluations=m.max_evaluations, timeout_s=m.timeout_s,
-                          victory_condition=m.victory_condition, seed=m.seed)
+                          victory_condition=m.victory_condition, seed=m.seed,
+                          imperfect_spatial=m.imperfect_spatial)
 
 
 def evaluate(design: Design, workload: Any, layer: int | None = None,
@@ -246,7 +247,7 @@ def evaluate(design: Design, workload: Any, layer: int | None = None,
         pkey = (key, id(layer_table))
         if pkey not in priced:
             priced[pkey] = price_layer(arch, problem, nest, layer_table,
-                                       found.mapping.describe(arch),
+                                       found.mapping.describe(arch, problem),
                                        found.evaluated if first else 0,
                                        seconds if first else 0.0)
         results.append(_renamed(priced[pkey], problem.name))
@@ -262,7 +263,7 @@ def map_layer(arch: Arch, problem: Problem, table: ActionTable,
     t0 = time.perf_counter()
     found = search(arch, problem, table, settings)
     nest = analyze(arch, problem, found.mapping)
-    return price_layer(arch, problem, nest, table, found.mapping.describe(arch),
+    return price_layer(arch, problem, nest, table, found.mapping.describe(arch, problem),
                        found.evaluated, time.perf_counter() - t0)
 
 

@@ -5,7 +5,13 @@
   ``no_iteration_over``, ``must_iterate_over``; spatial factors <= fanout).
   Each exclusion is remembered so infeasibility can be explained.
 * :func:`factor_tables`: per dim, every ordered factorisation of its bound
-  over the slots (perfect factorisation), as an int array ``[rows, slots]``.
+  over the slots, as an int array ``[rows, slots]``: the perfect ones first
+  (in a fixed order), then, with ``residual`` spatial slots
+  (:func:`allowed_factors`), the residual ones, where a spatial factor may
+  leave a remainder and the loops above run the ceiling
+  (:mod:`.residual`; Timeloop's Ruby-S mapspace). A residual spatial
+  factor is any allowed value up to what is left of the dim (and the
+  fanout).
 * :func:`loop_orders`: per temporal slot, one order per equivalence class
   instead of all k! permutations. Counts depend on a slot's order only
   through which loops sit inside each tensor's innermost relevant loop, so
@@ -21,17 +27,20 @@
 
 Bounds (so a huge spec ends in a clear error instead of a hang): a dim may be
 at most :data:`MAX_DIM_BOUND`; each dim's table is counted before it is built
-(:func:`count_factorizations`, a dynamic programme over the divisors) and a
-table of more than ``max_rows`` rows is a :class:`MapspaceTooLargeError`
-naming the dim and what to change. Divisors come from a prime factorisation
-(O(sqrt n)), never from a scan up to n.
+(:func:`count_factorizations`, a dynamic programme over the divisors;
+:func:`count_residual_factorizations`, one over the iterations left, whose
+work is bounded by :data:`MAX_RESIDUAL_WORK`) and a table of more than
+``max_rows`` rows is a :class:`MapspaceTooLargeError` naming the dim and
+what to change. Divisors come from a prime factorisation (O(sqrt n)), never
+from a scan up to n.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -50,6 +59,9 @@ MAX_DIM_BOUND = 2 ** 40
 #: Rows of one dim's factor table at most: 2e6 rows x slots x 8 bytes, e.g.
 #: 240 MB with 15 loop slots.
 MAX_TABLE_ROWS = 2_000_000
+#: Steps at most of counting one dim's residual factorisations (candidate
+#: factors tried plus trial divisions of the iterations left): about a second.
+MAX_RESIDUAL_WORK = 4_000_000
 
 
 class MapspaceTooLargeError(MappingError):
@@ -106,32 +118,46 @@ def check_problem_size(problem: Problem) -> None:
 
 @dataclass
 class Allowed:
-    """``values[s][d]``: allowed factors; ``why[(s, d)]``: what removed some."""
+    """``values[s][d]``: allowed factors among the divisors of the bound;
+    ``why[(s, d)]``: what removed some; ``rules[s][d]``: the tests a factor
+    must pass there (any value, for residual factorisations); ``residual``:
+    the spatial slots whose factor may leave a remainder."""
 
     values: list[list[list[int]]]
     why: dict[tuple[int, int], list[str]]
+    rules: list[list[list]] = field(default_factory=list)
+    residual: frozenset[int] = frozenset()
+
+    def accepts(self, s: int, d: int, value: int) -> bool:
+        return all(rule(value) for rule in self.rules[s][d])
 
 
-def allowed_factors(arch: Arch, problem: Problem) -> Allowed:
-    values, why = [], {}
+def allowed_factors(arch: Arch, problem: Problem, residual: bool = False) -> Allowed:
+    """Allowed factors per (slot, dim); ``residual``: spatial slots may leave
+    remainders (imperfect spatial factorisation)."""
+    values, why, rules = [], {}, []
     for s, slot in enumerate(arch.slots):
-        row = []
+        row, rule_row = [], []
         for d, bound in enumerate(problem.bounds):
-            keep, reasons = _filter(arch, s, d, bound, problem)
+            keep, reasons, tests = _filter(arch, s, d, bound, problem)
             row.append(keep)
+            rule_row.append(tests)
             if reasons:
                 why[(s, d)] = reasons
         values.append(row)
-    return Allowed(values, why)
+        rules.append(rule_row)
+    spatial = frozenset(arch.spatial_slots) if residual else frozenset()
+    return Allowed(values, why, rules, spatial)
 
 
 def _filter(arch: Arch, s: int, d: int, bound: int, problem: Problem):
     slot, lc, name = arch.slots[s], arch.slots[s].constraints, DIMS[d]
     where = arch.describe_slot(s)
-    vals, reasons = divisors(bound), []
+    vals, reasons, tests = divisors(bound), [], []
 
     def cut(pred, text):
         nonlocal vals
+        tests.append(pred)
         kept = [v for v in vals if pred(v)]
         if len(kept) < len(vals):
             reasons.append(f"{text} at {where}")
@@ -150,7 +176,7 @@ def _filter(arch: Arch, s: int, d: int, bound: int, problem: Problem):
             cut(fc.allows, f"factor {fc}")
     if slot.is_spatial:
         cut(lambda v: v <= slot.limit, f"fanout {slot.limit}")
-    return vals, reasons
+    return vals, reasons, tests
 
 
 def factor_tables(arch: Arch, problem: Problem, allowed: Allowed,
@@ -167,8 +193,15 @@ def factor_tables(arch: Arch, problem: Problem, allowed: Allowed,
         count = count_factorizations(bound, per_slot)
         if count > max_rows:
             raise MapspaceTooLargeError(_too_large(arch, problem, d, count, max_rows))
+        if allowed.residual and bound > 1:
+            total = count_residual_factorizations(arch, problem, allowed, d)
+            if total > max_rows:
+                raise MapspaceTooLargeError(_too_large(arch, problem, d, total, max_rows,
+                                                       residual=True))
         rows: list[tuple[int, ...]] = []
         _factorize(bound, 0, n, per_slot, (), rows, max_rows)
+        if allowed.residual and bound > 1:
+            rows += _residual_rows(arch, problem, allowed, d)
         if not rows:
             raise NoValidMappingError(_no_factorization(arch, problem, allowed, d),
                                       reason=f"dim {DIMS[d]}")
@@ -205,15 +238,113 @@ def count_factorizations(bound: int, per_slot: list[list[int]]) -> int:
     return ways.get(1, 0)
 
 
-def _too_large(arch: Arch, problem: Problem, d: int, count: int, max_rows: int) -> str:
+def count_residual_factorizations(arch: Arch, problem: Problem, allowed: Allowed,
+                                  d: int) -> int:
+    """Perfect and residual factorisations of dim ``d`` (see :mod:`.residual`):
+    a dynamic programme over the iterations left, inner slot first. Raises
+    :class:`MapspaceTooLargeError` when that would take more than
+    :data:`MAX_RESIDUAL_WORK` steps."""
+    cands = _Candidates(arch, problem, allowed, d)
+    ways = {problem.bounds[d]: 1}  # iterations left -> ways to reach them
+    for s in range(len(arch.slots) - 1, 0, -1):
+        nxt: dict[int, int] = {}
+        for rem, n in ways.items():
+            for _v, left in cands.moves(s, rem):
+                nxt[left] = nxt.get(left, 0) + n
+        ways = nxt
+    return sum(n for rem, n in ways.items() if allowed.accepts(0, d, rem))
+
+
+def _residual_rows(arch: Arch, problem: Problem, allowed: Allowed,
+                   d: int) -> list[tuple[int, ...]]:
+    """The residual (non-perfect) factorisations of dim ``d``, outer slot
+    first, in a fixed order (only states that can be completed are entered,
+    so the work is bounded by the rows and the slots)."""
+    cands = _Candidates(arch, problem, allowed, d)
+    out: list[tuple[int, ...]] = []
+    stack = [(len(arch.slots) - 1, problem.bounds[d], (), False)]
+    while stack:
+        s, rem, inner, padded = stack.pop()
+        if s == 0:
+            if padded:
+                out.append((rem,) + inner)
+            continue
+        for v, left in reversed(cands.moves(s, rem)):
+            if cands.completes(s - 1, left):
+                stack.append((s - 1, left, (v,) + inner, padded or rem % v != 0))
+    return out
+
+
+class _Candidates:
+    """Factors slot ``s`` may take with ``rem`` iterations of dim ``d`` left,
+    and the iterations left above: a divisor of ``rem`` at a temporal slot,
+    any allowed value up to ``rem`` at a residual spatial slot (memoised;
+    the work is counted against :data:`MAX_RESIDUAL_WORK`)."""
+
+    def __init__(self, arch: Arch, problem: Problem, allowed: Allowed, d: int):
+        self.arch, self.problem, self.allowed, self.d = arch, problem, allowed, d
+        self.work = 0
+        self._moves: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        self._spatial: dict[int, list[int]] = {}
+        self._completes: dict[tuple[int, int], bool] = {}
+
+    def moves(self, s: int, rem: int) -> list[tuple[int, int]]:
+        key = (s, rem)
+        if key not in self._moves:
+            if s in self.allowed.residual:
+                values = self._spatial_values(s)
+                values = values[:bisect.bisect_right(values, rem)]
+                self._spend(len(values))
+                self._moves[key] = [(v, -(-rem // v)) for v in values]
+            else:
+                self._spend(math.isqrt(rem) // 2 + 1)
+                self._moves[key] = [(v, rem // v) for v in divisors(rem)
+                                    if self.allowed.accepts(s, self.d, v)]
+        return self._moves[key]
+
+    def completes(self, s: int, rem: int) -> bool:
+        """Whether slots ``s`` .. 0 can take ``rem`` iterations."""
+        key = (s, rem)
+        if key not in self._completes:
+            if s == 0:
+                self._completes[key] = self.allowed.accepts(0, self.d, rem)
+            else:
+                self._completes[key] = any(self.completes(s - 1, left)
+                                           for _v, left in self.moves(s, rem))
+        return self._completes[key]
+
+    def _spatial_values(self, s: int) -> list[int]:
+        if s not in self._spatial:
+            top = min(self.arch.slots[s].limit, self.problem.bounds[self.d])
+            self._spend(top)
+            self._spatial[s] = [v for v in range(1, top + 1)
+                                if self.allowed.accepts(s, self.d, v)]
+        return self._spatial[s]
+
+    def _spend(self, steps: int) -> None:
+        self.work += steps
+        if self.work > MAX_RESIDUAL_WORK:
+            bound = self.problem.bounds[self.d]
+            raise MapspaceTooLargeError(
+                f"mapspace too large for layer {self.problem.name!r}: the residual "
+                f"(imperfect spatial) factorisations of dim {DIMS[self.d]}={bound} take "
+                f"more than {MAX_RESIDUAL_WORK:,} steps to count; set "
+                f"mapper.imperfect_spatial: false, or constrain {DIMS[self.d]} with "
+                "constraints.spatial factors or factors_only")
+
+
+def _too_large(arch: Arch, problem: Problem, d: int, count: int, max_rows: int,
+               residual: bool = False) -> str:
     free = [arch.slots[s].node for s in range(len(arch.slots))
             if arch.slots[s].node != BACKING_NAME] or ["the backing store"]
+    kind = "perfect and residual (imperfect spatial)" if residual else "ordered"
+    also = ", or set mapper.imperfect_spatial: false" if residual else ""
     return (f"mapspace too large for layer {problem.name!r}: dim {DIMS[d]}="
-            f"{problem.bounds[d]} has {count:.3g} ordered factorisations over the "
+            f"{problem.bounds[d]} has {count:.3g} {kind} factorisations over the "
             f"{len(arch.slots)} loop levels (limit {max_rows:,}); reduce the layer or the "
             f"array (e.g. its rows/columns), or constrain {DIMS[d]} with "
             f"constraints.temporal/spatial factors or factors_only on some of: "
-            f"{', '.join(dict.fromkeys(free))}")
+            f"{', '.join(dict.fromkeys(free))}{also}")
 
 
 def _no_factorization(arch, problem, allowed, d) -> str:
@@ -223,7 +354,10 @@ def _no_factorization(arch, problem, allowed, d) -> str:
 
 
 def loop_orders(arch: Arch, problem: Problem, allowed: Allowed) -> list[list[tuple[int, ...]]]:
-    """Per slot, the candidate orders (dim indices outermost first)."""
+    """Per slot, the candidate orders (dim indices outermost first). A dim
+    whose only loop at a slot comes from a residual factorisation (a factor
+    of the iterations left that does not divide the bound) sits with the
+    other unordered dims above the ordered ones."""
     out = []
     rel = {t: problem.relevant(t) for t in TENSORS}
     for s, slot in enumerate(arch.slots):
@@ -252,7 +386,8 @@ def min_tile_check(arch: Arch, problem: Problem, tables: list[np.ndarray]) -> No
         if lv.capacity is None:
             continue
         p = lv.position
-        t = [int(tab[:, p:].prod(axis=1).min()) for tab in tables]
+        # the real tile: phantom points of a residual factorisation take no room
+        t = [min(int(tab[:, p:].prod(axis=1).min()), b) for tab, b in zip(tables, problem.bounds)]
         kept = [x for x, mode in lv.modes if mode == "keep"]
         need = {x: problem.footprint(x, tuple(t)) for x in kept}
         if sum(need.values()) > lv.capacity:
@@ -296,7 +431,8 @@ def space_size(tables: list[np.ndarray], n_templates: int) -> int:
     return math.prod(len(t) for t in tables) * n_templates
 
 
-__all__ = ["Allowed", "MAX_DIM_BOUND", "MAX_TABLE_ROWS", "MapspaceTooLargeError",
-           "allowed_factors", "check_problem_size", "count_factorizations", "divisors",
+__all__ = ["Allowed", "MAX_DIM_BOUND", "MAX_RESIDUAL_WORK", "MAX_TABLE_ROWS",
+           "MapspaceTooLargeError", "allowed_factors", "check_problem_size",
+           "count_factorizations", "count_residual_factorizations", "divisors",
            "factor_tables", "loop_orders", "max_utilization_layer", "min_fanout_check",
            "min_tile_check", "prime_factors", "smallest_prime_factor", "space_size"]

@@ -2,7 +2,10 @@
 
 Candidates are factor arrays ``F[B, slots, dims]`` plus, per temporal
 slot, the index of a loop-order class (:func:`.mapspace.loop_orders`),
-evaluated in batches by :mod:`.batch`. Pruning, cheapest first:
+evaluated in batches by :mod:`.batch`. With ``imperfect_spatial`` (the
+default) the factor tables also hold residual factorisations, where a
+spatial factor leaves a remainder (:mod:`.residual`); off, the mapspace
+and the search are the perfect-factorisation ones. Pruning, cheapest first:
 constraint-filtered factor tables (:mod:`.mapspace`), a fail-fast minimum
 tile check, the spatial mesh-fit check (before evaluation), then capacity
 and min_utilization (inside the batch evaluation).
@@ -19,7 +22,17 @@ Algorithms:
   children by 0-3 moves of one prime factor of one dim to another slot
   and/or a new loop-order class for one slot ((mu + lambda) selection).
   An island that stops improving for ``patience`` batches is restarted
-  from fresh random candidates; the global best is kept. Stops when
+  from fresh random candidates; the global best is kept. With residual
+  factorisations in the tables the search runs twice: first over the
+  perfect factorisations only, exactly as with ``imperfect_spatial`` off,
+  on half of ``max_evaluations`` and ``timeout_s``; then it continues from
+  that search's elites with residual ones allowed (its own
+  ``min_evaluations`` and victory count), so the result is never worse
+  than the first phase's. There each dim of a fresh candidate is drawn from
+  its residual rows one time in four (:data:`RESIDUAL_SHARE`), else from
+  its perfect ones, and a move shifts a prime factor of a perfectly
+  factorised dim, steps one dim to a nearby row of its table or redraws
+  it. Stops when
   ``victory_condition`` valid mappings in a row have not improved the best
   by 0.1 % (Timeloop-like, after ``min_evaluations``), or after
   ``max_evaluations`` candidates or ``timeout_s`` seconds. Deterministic
@@ -56,6 +69,8 @@ log = logging.getLogger(__name__)
 
 METRICS = ("energy", "delay", "edp", "pareto")
 TOLERANCE = 1e-3
+#: odds that a fresh draw of one dim's factors is a residual factorisation
+RESIDUAL_SHARE = 0.25
 
 
 @dataclass
@@ -66,7 +81,8 @@ class SearchSettings:
     before ``min_evaluations``; ``batch_size``: candidates per numpy batch
     (bounds memory); ``elites``: size of the local-search population;
     ``patience``: batches without improving the current island before it is
-    restarted from fresh random candidates."""
+    restarted from fresh random candidates; ``imperfect_spatial``: spatial
+    factors may leave a remainder (off: perfect factorisation only)."""
 
     metric: str = "edp"
     algorithm: str = "exhaustive"
@@ -79,6 +95,8 @@ class SearchSettings:
     elites: int = 32
     patience: int = 4  # generations without improvement before an island restarts
     progress: bool | None = None  # None: only on a TTY
+    #: spatial factors may leave a remainder (Ruby-S residual factorisation)
+    imperfect_spatial: bool = True
 
     def __post_init__(self) -> None:
         if self.metric not in METRICS:
@@ -108,11 +126,18 @@ class _Space:
     index of each temporal slot's loop-order class.
     """
 
-    def __init__(self, arch: Arch, problem: Problem):
+    def __init__(self, arch: Arch, problem: Problem, residual: bool = False):
         self.arch, self.problem = arch, problem
         check_problem_size(problem)
-        allowed = allowed_factors(arch, problem)
+        allowed = allowed_factors(arch, problem, residual=residual)
         self.tables = factor_tables(arch, problem, allowed)
+        bounds = np.array(problem.bounds, dtype=np.int64)
+        #: rows of each table that are perfect factorisations (they come first)
+        self.n_perfect = [int((t.prod(axis=1) == b).sum()) for t, b in zip(self.tables, bounds)]
+        self.residual = any(len(t) > n for t, n in zip(self.tables, self.n_perfect))
+        #: draw and move within the perfect rows only (the first search phase)
+        self.perfect_only = False
+        self.bounds = bounds
         min_tile_check(arch, problem, self.tables)
         min_fanout_check(arch, problem, self.tables)
         orders = loop_orders(arch, problem, allowed)
@@ -122,6 +147,7 @@ class _Space:
         self.shape = (len(arch.slots), len(problem.bounds))
         self.factors = _FactorIndex(problem.bounds, allowed.values)
         self.size = space_size(self.tables, int(np.prod(self.n_orders)))
+        self.rows = [_RowIndex(t) for t in self.tables] if self.residual else None
 
     def orders(self, O: np.ndarray) -> np.ndarray:
         """Per-mapping loop orders ``[B, slots, dims]`` from class indices."""
@@ -134,9 +160,23 @@ class _Space:
         return Mapping.build(F, self.orders(O[None, :])[0])
 
     def random(self, rng, B):
-        rows = [t[rng.integers(0, len(t), B)] for t in self.tables]  # [B, S] each
+        if self.residual and not self.perfect_only:
+            rows = [t[self._draw(rng, d, B)] for d, t in enumerate(self.tables)]
+        else:  # the perfect rows come first
+            rows = [t[rng.integers(0, n, B)] for t, n in zip(self.tables, self.n_perfect)]
         O = rng.integers(0, self.n_orders, (B, len(self.n_orders)))
         return np.stack(rows, axis=2), O
+
+    def _draw(self, rng, d: int, B: int) -> np.ndarray:
+        """Row indices of table ``d``: a residual row one time in
+        :data:`RESIDUAL_SHARE`, else a perfect one (residual rows outnumber
+        the perfect ones; most good mappings leave a remainder in few dims)."""
+        n, total = self.n_perfect[d], len(self.tables[d])
+        if n in (0, total):
+            return rng.integers(0, total, B)
+        perfect = rng.integers(0, n, B)
+        residual = rng.integers(n, total, B)
+        return np.where(rng.random(B) < RESIDUAL_SHARE, residual, perfect)
 
     def enumerate(self, start, stop):
         shape = [len(t) for t in self.tables] + list(self.n_orders)
@@ -148,6 +188,8 @@ class _Space:
 
     def mutate(self, rng, F, O):
         """1-3 moves of a prime factor between slots, or a new order for one slot."""
+        if self.residual and not self.perfect_only:
+            return self._mutate_residual(rng, F, O)
         F, O = F.copy(), O.copy()
         B = len(F)
         ok = np.ones(B, dtype=bool)
@@ -162,11 +204,57 @@ class _Space:
             O[sel, slot] = rng.integers(0, self.n_orders[slot])
         return F[ok], O[ok]
 
-    def _move(self, rng, F, sel):
+    def _mutate_residual(self, rng, F, O):
+        """:meth:`mutate` over residual tables: each move shifts a prime factor
+        of a perfectly factorised dim, steps one dim to a nearby row of its
+        table (rows ordered by their factors, innermost slot first: the
+        nearest rows share the inner factors and differ in the remainder or
+        the split above it) or redraws one dim's row."""
+        F, O = F.copy(), O.copy()
+        B = len(F)
+        ok = np.ones(B, dtype=bool)
+        n_moves = rng.integers(0, 4, B)
+        many = np.array([len(t) > 1 for t in self.tables])
+        for k in range(3):
+            sel = np.flatnonzero(n_moves > k)
+            if not len(sel) or not many.any():
+                continue
+            kind = rng.integers(0, 3, len(sel))
+            shift = sel[kind == 0]
+            # residual columns hold factors that are not divisors: no prime moves there
+            perfect = np.prod(F[shift], axis=1) == self.bounds[None, :]
+            can = ((F[shift] > 1) & perfect[:, None, :]).any(axis=(1, 2))
+            if can.any():
+                ok[shift[can]] &= self._move(rng, F, shift[can], columns=perfect[can])
+            step = np.concatenate([sel[kind == 1], shift[~can]])
+            pick = sel[kind == 2]
+            for rows, near in ((step, True), (pick, False)):
+                if not len(rows):
+                    continue
+                d = np.flatnonzero(many)[rng.integers(0, int(many.sum()), len(rows))]
+                for dim in np.unique(d):
+                    these = rows[d == dim]
+                    index = self.rows[dim]
+                    if near:
+                        new = index.near(rng, F[these, :, dim])
+                    else:
+                        new = self._draw(rng, int(dim), len(these))
+                    F[these, :, dim] = self.tables[dim][new]
+        if len(self.n_orders):
+            sel = np.flatnonzero((n_moves == 0) | (rng.random(B) < 0.2))
+            slot = rng.integers(0, len(self.n_orders), len(sel))
+            O[sel, slot] = rng.integers(0, self.n_orders[slot])
+        return F[ok], O[ok]
+
+    def _move(self, rng, F, sel, columns=None):
+        """Move a prime factor of one dim between two slots (in place); only
+        dims where ``columns`` is set, if given. Returns which moves are valid."""
         S = F.shape[1]
         f = F[sel]
         b = np.arange(len(sel))
         movable = f > 1
+        if columns is not None:
+            movable &= columns[:, None, :]
         dim_ok = movable.any(axis=1)
         d = np.argmax(rng.random(dim_ok.shape) * dim_ok, axis=1)
         src = np.argmax(rng.random((len(sel), S)) * movable[b, :, d], axis=1)
@@ -221,6 +309,42 @@ class _FactorIndex:
             pick = d == dim
             out[pick] = self.offset[dim] + np.searchsorted(self.divs[dim], values[pick])
         return out
+
+
+class _RowIndex:
+    """Finds a factor column's row in a dim's table (a hash of the row,
+    checked against the row itself) and steps to nearby rows: the rows
+    sorted by their factors, innermost slot first."""
+
+    def __init__(self, table: np.ndarray):
+        self.table = table
+        weights = np.random.default_rng(0).integers(1, 2 ** 61, table.shape[1]) | 1
+        self.weights = weights
+        h = self._hash(table)
+        self.by_hash = np.argsort(h, kind="stable")
+        self.hashes = h[self.by_hash]
+        self.sorted = np.lexsort(table.T)  # last column (innermost slot) most significant
+        self.rank = np.empty(len(table), dtype=np.int64)
+        self.rank[self.sorted] = np.arange(len(table))
+
+    def _hash(self, rows: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return np.einsum("bs,s->b", rows, self.weights)
+
+    def find(self, rows: np.ndarray) -> np.ndarray:
+        """Row index of each column in ``rows`` ``[B, slots]`` (-1 if absent)."""
+        at = np.minimum(np.searchsorted(self.hashes, self._hash(rows)), len(self.hashes) - 1)
+        idx = self.by_hash[at]
+        return np.where((self.table[idx] == rows).all(axis=1), idx, -1)
+
+    def near(self, rng, rows: np.ndarray) -> np.ndarray:
+        """A row a few places away (up to ~sqrt(rows)) in the sorted order."""
+        n = len(self.table)
+        i = self.find(rows)
+        reach = np.maximum(1, np.round(n ** (rng.random(len(rows)) * 0.5))).astype(np.int64)
+        delta = np.where(rng.random(len(rows)) < 0.5, -reach, reach)
+        start = np.where(i >= 0, self.rank[np.maximum(i, 0)], rng.integers(0, n, len(rows)))
+        return self.sorted[np.clip(start + delta, 0, n - 1)]
 
 
 class _Pool:
@@ -287,7 +411,7 @@ def search(arch: Arch, problem: Problem, table: ActionTable,
     settings = settings or SearchSettings()
     rng = np.random.default_rng(settings.seed)
     t0 = time.perf_counter()
-    space = _Space(arch, problem)
+    space = _Space(arch, problem, residual=settings.imperfect_spatial)
     run = _Run(space, BatchContext(arch, problem), table, settings, rng, t0)
     if settings.algorithm == "exhaustive" and space.size <= settings.max_evaluations:
         run.exhaustive()
@@ -358,10 +482,22 @@ class _Run:
                 break
 
     def random(self) -> None:
-        """Islands of (mu + lambda) local search, restarted when they stall."""
+        """Islands of (mu + lambda) local search, restarted when they stall;
+        with residual factorisations, first over the perfect ones only."""
+        s = self.settings
+        if not self.space.residual:
+            self._islands(s.max_evaluations, s.timeout_s)
+            return
+        self.space.perfect_only = True
+        self._islands(s.max_evaluations // 2, s.timeout_s / 2)
+        self.space.perfect_only = False  # from the perfect search's elites on
+        self._islands(s.max_evaluations, s.timeout_s)
+
+    def _islands(self, max_candidates: int, timeout_s: float) -> None:
         s, B = self.settings, self.settings.batch_size
-        idle = 0
-        while self.candidates < s.max_evaluations:
+        idle, start = 0, self.evaluated
+        self.stale = 0
+        while self.candidates < max_candidates:
             if self.pool.elite_F is None:
                 F, O = self.space.random(self.rng, B)
             else:
@@ -372,9 +508,9 @@ class _Run:
             if idle >= s.patience:
                 self.pool.restart()
                 idle = 0
-            if time.perf_counter() - self.t0 > s.timeout_s:
+            if time.perf_counter() - self.t0 > timeout_s:
                 break
-            if self.evaluated >= s.min_evaluations and self.stale >= s.victory_condition:
+            if self.evaluated - start >= s.min_evaluations and self.stale >= s.victory_condition:
                 break
 
     def result(self) -> SearchResult:

@@ -190,6 +190,9 @@ class MapperSettings:
     timeout_s: float = 60.0
     victory_condition: int = 2000
     seed: int = 0
+    #: spatial factors may leave a remainder (residual factorisation: the
+    #: loops above run the ceiling, the last pass is partial)
+    imperfect_spatial: bool = True
 
 
 @dataclass(frozen=True)

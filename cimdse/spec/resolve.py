@@ -37,7 +37,8 @@ CONTAINER_KEYS = (*COMMON_NODE_KEYS, "power_gated")
 SPATIAL_KEYS = ("meshX", "meshY")
 CONSTRAINT_KEYS = ("temporal", "spatial", "max_utilization", "min_utilization")
 LOOP_KEYS = ("factors", "factors_only", "loop_order", "no_iteration_over", "must_iterate_over")
-MAPPER_KEYS = ("metric", "algorithm", "max_evaluations", "timeout_s", "victory_condition", "seed")
+MAPPER_KEYS = ("metric", "algorithm", "max_evaluations", "timeout_s", "victory_condition", "seed",
+               "imperfect_spatial")
 METRICS = ("energy", "delay", "edp", "pareto")
 ALGORITHMS = ("exhaustive", "random")
 TEMPORAL_DIRECTIVES = ("temporal_reuse", "coalesce", "no_coalesce")
@@ -570,6 +571,8 @@ def _mapper_settings(raw: Any, loc: Location, variables: Scope) -> MapperSetting
         if key == "algorithm" and value not in ALGORITHMS:
             raise SpecError(f"unknown algorithm {value!r}; choose one of {', '.join(ALGORITHMS)}",
                             where, suggestion=nearest(str(value), ALGORITHMS))
+        if expected is bool and not isinstance(value, bool):
+            raise SpecError(f"'{key}' must be true or false, got {value!r}", where)
         if expected in (int, float):
             value = _mapper_number(key, value, expected, where)
         values[key] = value

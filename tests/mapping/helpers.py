@@ -98,3 +98,53 @@ def random_case(seed: int):
     arch = build_arch(design)
     problem = random_problem(rng)
     return arch, problem, random_mapping(rng, arch, problem)
+
+
+def random_residual_mapping(rng: random.Random, arch, problem: Problem,
+                            p_residual: float = 0.6) -> Mapping:
+    """A random mapping whose spatial slots may leave remainders (see
+    :mod:`cimdse.mapping.residual`): per dim, inner to outer, a spatial slot
+    takes any factor up to what is left (with probability ``p_residual``),
+    other slots a divisor of what is left, the outermost slot the rest."""
+    n = len(arch.slots)
+    factors = [[1] * len(DIMS) for _ in range(n)]
+    for d, bound in enumerate(problem.bounds):
+        rem = bound
+        for s in range(n - 1, 0, -1):
+            if arch.slots[s].is_spatial and rem > 1 and rng.random() < p_residual:
+                f = rng.randint(1, rem)
+                rem = -(-rem // f)
+            else:
+                f = rng.choice([k for k in range(1, rem + 1) if rem % k == 0])
+                rem //= f
+            factors[s][d] = f
+        factors[0][d] = rem
+    orders = []
+    for _ in range(n):
+        o = list(range(len(DIMS)))
+        rng.shuffle(o)
+        orders.append(o)
+    return Mapping.build(factors, orders)
+
+
+def random_residual_case(seed: int, max_points: int = 300):
+    """``random_case`` with a mapping whose spatial slots may leave remainders."""
+    rng = random.Random(seed)
+    design = random_design(rng)
+    arch = build_arch(design)
+    problem = random_problem(rng, max_points)
+    return arch, problem, random_residual_mapping(rng, arch, problem)
+
+
+def padded_dims(problem: Problem, mapping: Mapping) -> list[int]:
+    return [d for d, (p, b) in enumerate(zip(mapping.padded_bounds(), problem.bounds)) if p != b]
+
+
+def slides_on_padded_dim(problem: Problem, mapping: Mapping, tensor: str) -> bool:
+    """Whether a padded dim sits in a two-term (sliding-window) rank of ``tensor``."""
+    padded = padded_dims(problem, mapping)
+    for rank in problem.ranks(tensor):
+        live = [d for d, _c in rank if problem.bounds[d] > 1]
+        if len(live) > 1 and any(d in padded for d in live):
+            return True
+    return False

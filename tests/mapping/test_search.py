@@ -128,11 +128,23 @@ def test_max_utilization_layer_multiplies_factors():
 
 
 def test_no_valid_mapping_names_the_most_rejecting_check():
+    # perfect factors of 3 x 3 cannot fill the 4 PEs
     pe = Constraints(min_utilization=1.0)
     arch = build_arch(_design(pe_constraints=pe))
     problem = Problem.from_dims({"P": 3, "R": 3})
     with pytest.raises(NoValidMappingError, match="most by min_utilization of 'pe'"):
-        search(arch, problem, TABLE, SearchSettings(progress=False))
+        search(arch, problem, TABLE, SearchSettings(progress=False, imperfect_spatial=False))
+
+
+def test_imperfect_spatial_factors_fill_the_fanout_perfect_ones_cannot():
+    pe = Constraints(min_utilization=1.0)
+    arch = build_arch(_design(pe_constraints=pe))
+    problem = Problem.from_dims({"P": 3, "R": 3})
+    found = search(arch, problem, TABLE, SearchSettings(progress=False))
+    pe_slot = next(i for i, s in enumerate(arch.slots) if s.node == "pe")
+    assert math.prod(found.mapping.factors[pe_slot]) == 4  # P=2 and R=2, each 2 + 1
+    assert "(last 1)" in found.mapping.describe(arch, problem)
+    assert analyze(arch, problem, found.mapping).valid
 
 
 def test_pareto_metric_returns_a_non_dominated_front():
