@@ -153,6 +153,24 @@ def _accuracy(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------- profile
+
+@_command("profile")
+def _profile(args: argparse.Namespace) -> int:
+    from .profile import load_samples, parse_size, profile_onnx
+    from .profile.quantize import check_bits
+    from .profile.writer import check_target
+    bits, keep = check_bits(args.bits), parse_size(args.keep_tensors or 0)
+    out = check_target(args.out)
+    samples = load_samples(args.inputs)
+    profiled = profile_onnx(args.model, samples, bits=bits, keep_tensors=keep,
+                            skip_unsupported=args.skip_unsupported, samples_name=args.inputs)
+    profiled.write(out, cimloop_format=args.cimloop_format)
+    print(profiled.summary())
+    print(f"workload written to {out} (evaluate it: cimdse evaluate SPEC --workload {out})")
+    return 0
+
+
 # --------------------------------------------------------------------- dse
 
 def _run_dse(args: argparse.Namespace) -> int:
@@ -296,6 +314,33 @@ def build_parser() -> argparse.ArgumentParser:
     acc.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     _add_set(acc)
     acc.add_argument("--json", action="store_true", help="print one JSON object")
+
+    prof = sub.add_parser(
+        "profile", help="record a trained ONNX model's layers and real operand histograms "
+                        "as a workload directory",
+        description="Run an ONNX model on sample inputs and write each convolution and matrix "
+                    "product as a layer file (einsum dims, strides, groups) with the histograms "
+                    "of its inputs, weights and outputs, quantised symmetrically per tensor to "
+                    "--bits; `cimdse evaluate SPEC --workload DIR` reads the directory. An op "
+                    "that carries MACs cimdse cannot map stops the run, named by op and node, "
+                    "unless --skip-unsupported. See docs/profile.md.")
+    prof.add_argument("model", help="ONNX model file (weights inside the file)")
+    prof.add_argument("--inputs", required=True, metavar="SAMPLE.npy",
+                      help="sample inputs, samples along the first axis: .npy for a model with "
+                           "one input, .npz with one array per input name")
+    prof.add_argument("--out", required=True, metavar="DIR",
+                      help="directory to write the workload to (new or empty)")
+    prof.add_argument("--bits", type=int, default=8,
+                      help="bit width every tensor is quantised to (default 8)")
+    prof.add_argument("--keep-tensors", default=None, metavar="SIZE",
+                      help="also keep real tensor values, at most SIZE bytes per layer "
+                           "(e.g. 512K, 4M), as .npy next to the layer files")
+    prof.add_argument("--cimloop-format", action="store_true",
+                      help="write the layer files as CiMLoop's own (with its problem_base "
+                           "include), for a CiMLoop workload folder")
+    prof.add_argument("--skip-unsupported", action="store_true",
+                      help="profile the other layers when some op carries MACs cimdse cannot "
+                           "map (each is reported)")
 
     from .dse.cli import add_pareto_parser, add_sweep_parser
     add_sweep_parser(sub)

@@ -4,7 +4,7 @@ module imports the package facade, and module-level imports form no circle.
 
 The stages, earliest first (docs/architecture.md describes the rooms):
 foundations (errors, version, text files, bounds, metrics, shipped configs, plug-in lookup)
--> workload -> encoding -> components -> spec -> mapping -> evaluate ->
+-> workload -> profile -> encoding -> components -> spec -> mapping -> evaluate ->
 reference, validation -> dse -> cli -> the facade ``cimdse``.
 
 Inside dse the modules follow the sweep's own flow (:data:`DSE_STAGES`),
@@ -21,6 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cimdse"
 STAGES: tuple[frozenset[str], ...] = (
     frozenset({"errors", "_version", "textfile", "bounds", "metrics", "shipped", "plugins"}),
     frozenset({"workload"}),
+    frozenset({"profile"}),              # produces workloads; the CLI imports it lazily
     frozenset({"encoding"}),
     frozenset({"components"}),
     frozenset({"spec"}),
