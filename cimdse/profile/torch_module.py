@@ -19,8 +19,10 @@ calls and records the MAC-carrying ones:
   einsum, recurrent cells, fused attention and the other products. The
   calls *inside* a mapped or reported function are not seen separately.
 
-A layer is named after its module (``features.0``), or, for a product
-called in a module's own ``forward``, ``<module>.<function>``.
+A call made by a ``torch.nn`` layer (``nn.Linear``, ``nn.Conv2d``,
+``nn.ConvTranspose2d``, ...) is named after that module (``features.0``),
+with the module's type as its op; one made in the ``forward`` of any other
+module is named ``<module>.<function>`` (``blocks.0.attn.matmul``).
 """
 
 from __future__ import annotations
@@ -94,12 +96,11 @@ class _Recording:
 
     def _where(self, function: str) -> tuple[str, str]:
         """(layer name, op) of a call of ``function`` in the running module."""
-        torch = _torch()
         module = self.stack[-1] if self.stack else self.capture.module
         module_name = self.capture.names.get(id(module), "")
-        own = {"linear": torch.nn.Linear, "conv1d": torch.nn.Conv1d, "conv2d": torch.nn.Conv2d}
         op = "matmul" if function in ("__matmul__", "__rmatmul__") else function
-        if function in own and type(module) is own[function]:
+        if type(module).__module__.startswith("torch.nn.") and not any(module.children()):
+            # a torch.nn layer (Linear, Conv2d, ConvTranspose2d, ...): the layer is the module
             return module_name or type(module).__name__, type(module).__name__
         return (f"{module_name}.{op}" if module_name else op), op
 
@@ -231,12 +232,17 @@ class TorchCapture:
     def run(self, index: int) -> tuple[list[Call], list[Unmapped]]:
         torch = _torch()
         recording = _Recording(self)
+
+        def enter(submodule, _args) -> None:
+            recording.stack.append(submodule)
+
+        def leave(_submodule, _args, _out) -> None:  # None: the output stays the module's
+            recording.stack.pop()
+
         handles = []
         for submodule in self.module.modules():
-            handles.append(submodule.register_forward_pre_hook(
-                lambda m, _args: recording.stack.append(m)))
-            handles.append(submodule.register_forward_hook(
-                lambda m, _args, _out: recording.stack.pop()))
+            handles.append(submodule.register_forward_pre_hook(enter))
+            handles.append(submodule.register_forward_hook(leave))
         try:
             with torch.no_grad(), _recorder_mode(recording):
                 self.module(*(t[index:index + 1] for t in self._inputs))
