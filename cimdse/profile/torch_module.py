@@ -20,7 +20,7 @@ calls and records the MAC-carrying ones:
   calls *inside* a mapped or reported function are not seen separately.
 
 A call made by a ``torch.nn`` layer (``nn.Linear``, ``nn.Conv2d``,
-``nn.ConvTranspose2d``, ...) is named after that module (``features.0``),
+``nn.MultiheadAttention``, ...) is named after that module (``features.0``),
 with the module's type as its op; one made in the ``forward`` of any other
 module is named ``<module>.<function>`` (``blocks.0.attn.matmul``).
 """
@@ -99,8 +99,8 @@ class _Recording:
         module = self.stack[-1] if self.stack else self.capture.module
         module_name = self.capture.names.get(id(module), "")
         op = "matmul" if function in ("__matmul__", "__rmatmul__") else function
-        if type(module).__module__.startswith("torch.nn.") and not any(module.children()):
-            # a torch.nn layer (Linear, Conv2d, ConvTranspose2d, ...): the layer is the module
+        if type(module).__module__.startswith("torch.nn."):
+            # a torch.nn layer (Linear, Conv2d, MultiheadAttention, ...): the layer is the module
             return module_name or type(module).__name__, type(module).__name__
         return (f"{module_name}.{op}" if module_name else op), op
 
