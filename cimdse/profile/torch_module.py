@@ -14,7 +14,10 @@ calls and records the MAC-carrying ones:
   ``nn.Conv2d``, grouped and depthwise, any padding), and the matrix
   products ``matmul`` / ``@`` / ``mm`` / ``bmm`` / ``addmm`` / ``baddbmm``
   (a parameter or buffer operand, or a view of one, is a weight; otherwise
-  both are activations, as in attention);
+  both are activations, as in attention), and the two products inside
+  ``scaled_dot_product_attention`` (QK^T and AV, named ``<module>.qk`` and
+  ``<module>.av``; the probabilities AV multiplies are recomputed from q, k,
+  the mask and the scale);
 * reported (:data:`UNMAPPED_FUNCTIONS`): transposed and 3-D convolutions,
   einsum, recurrent cells, fused attention and the other products. The
   calls *inside* a mapped or reported function are not seen separately.
@@ -43,6 +46,7 @@ _log = logging.getLogger(__name__)
 
 _CONVS = {"conv1d": 1, "conv2d": 2}
 _PRODUCTS = ("matmul", "__matmul__", "__rmatmul__", "mm", "bmm", "addmm", "baddbmm")
+_OTHERS = ("linear", "scaled_dot_product_attention")
 #: MAC-carrying torch functions cimdse cannot map, with the reason reported.
 UNMAPPED_FUNCTIONS: dict[str, str] = {
     "conv3d": "3-D convolution", "convolution": "generic convolution",
@@ -53,7 +57,6 @@ UNMAPPED_FUNCTIONS: dict[str, str] = {
     "addbmm": "summed batched product", "addmv": "matrix-vector product",
     "mv": "matrix-vector product", "dot": "dot product", "vdot": "dot product",
     "inner": "inner product", "chain_matmul": "chained product", "multi_dot": "chained product",
-    "scaled_dot_product_attention": "fused attention",
     "multi_head_attention_forward": "fused attention",
     "_native_multi_head_attention": "fused attention",
     "_transformer_encoder_layer_fwd": "fused transformer layer",
@@ -110,6 +113,9 @@ class _Recording:
             self.unmapped.setdefault((op, name), Unmapped(op, name, UNMAPPED_FUNCTIONS[function],
                                                           "module"))
             return
+        if function == "scaled_dot_product_attention":
+            self.calls += self._attention(args, kwargs, out)
+            return
         name, op = self._where(function)
         if function == "linear":
             x, w = _arg(args, kwargs, 0, "input"), _arg(args, kwargs, 1, "weight")
@@ -136,6 +142,37 @@ class _Recording:
         else:
             pads = _per_axis(padding, rank)
         return Call(name, op, ConvForm(groups, stride, dilation, pads), x, w, y)
+
+    def _attention(self, args, kwargs, out) -> list[Call]:
+        """The two products inside ``scaled_dot_product_attention``: QK^T
+        and AV, with the attention probabilities recomputed from q and k."""
+        q, k, v = (_array(_arg(args, kwargs, i, n))
+                   for i, n in enumerate(("query", "key", "value")))
+        mask = _arg(args, kwargs, 3, "attn_mask")
+        dropout = float(_arg(args, kwargs, 4, "dropout_p", 0.0))
+        causal = bool(_arg(args, kwargs, 5, "is_causal", False))
+        scale = kwargs.get("scale") or 1 / np.sqrt(q.shape[-1])
+        qk_name, _ = self._where("qk")
+        av_name, _ = self._where("av")
+        op = "scaled_dot_product_attention"
+        if dropout:  # the probabilities it multiplies are not the ones q and k give
+            name, _ = self._where(op)
+            self.unmapped.setdefault((op, name), Unmapped(op, name, "attention dropout is on",
+                                                          "module"))
+            return []
+        if k.ndim >= 3 and k.shape[-3] != q.shape[-3]:  # grouped-query attention
+            k, v = (np.repeat(t, q.shape[-3] // t.shape[-3], axis=-3) for t in (k, v))
+        scores = q.astype(np.float64) @ k.swapaxes(-1, -2)
+        logits = scores * scale
+        if causal:
+            logits = np.where(np.tril(np.ones(logits.shape[-2:], bool)), logits, -np.inf)
+        if mask is not None:
+            mask = _array(mask)
+            logits = np.where(mask, logits, -np.inf) if mask.dtype == bool else logits + mask
+        probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        probs /= probs.sum(axis=-1, keepdims=True)
+        return [Call(qk_name, op, MatmulForm(False), q, k.swapaxes(-1, -2), scores),
+                Call(av_name, op, MatmulForm(False), probs, v, _array(out))]
 
     def _product(self, name: str, op: str, function: str, args, kwargs, out) -> Call:
         if function in ("addmm", "baddbmm"):
@@ -173,7 +210,7 @@ def _recorder_mode(recording: _Recording):
             kwargs = kwargs or {}
             out = func(*args, **kwargs)
             function = getattr(func, "__name__", "")
-            if function in _CONVS or function in _PRODUCTS or function == "linear" \
+            if function in _CONVS or function in _PRODUCTS or function in _OTHERS \
                     or function in UNMAPPED_FUNCTIONS:
                 recording.record(function, args, kwargs, out)
             return out

@@ -150,3 +150,29 @@ def test_conv1d_same_padding_and_fused_attention():
     with pytest.raises(ProfileError, match=fused):
         profile_module(nn.MultiheadAttention(8, 2, batch_first=True),
                        (torch.randn(2, 5, 8),) * 3)
+
+
+class _SdpaAttention(nn.Module):
+    def __init__(self, width: int = 8, heads: int = 2):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(width, 3 * width)
+
+    def forward(self, x):
+        n, t, d = x.shape
+        q, k, v = (y.reshape(n, t, self.heads, -1).transpose(1, 2)
+                   for y in self.qkv(x).chunk(3, dim=-1))
+        return nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+
+def test_scaled_dot_product_attention_is_two_products():
+    torch.manual_seed(3)
+    profiled = profile_module(_SdpaAttention(), torch.randn(2, 5, 8))
+    layers = {lp.name: lp.layer for lp in profiled.layers}
+    assert list(layers) == ["qkv", "qk", "av"]
+    assert {d: layers["qk"].dims[d] for d in "NGPCM"} == dict(N=1, G=2, P=5, C=4, M=5)
+    assert {d: layers["av"].dims[d] for d in "NGPCM"} == dict(N=1, G=2, P=5, C=5, M=4)
+    probs = layers["av"].distributions["Inputs"]
+    # causal softmax rows: non-negative, the first row is all on one key (code 127)
+    assert not probs.is_signed and probs.pmf[-1] > 0
+    assert probs.zero_mass > 0.3  # the masked upper triangle: 10 of 25 are exact zeros
