@@ -85,8 +85,10 @@ class Call:
 @dataclass(frozen=True)
 class Mapped:
     """The layer a call maps to, and the zero padding of a convolution's
-    spatial axes (``{"H": (before, after), "W": ...}``; ``after`` < 0 when
-    trailing input rows are never reached)."""
+    spatial axes as its windows reach it (``{"H": (before, after), "W":
+    ...}``): ``after`` is the padding behind the input that some window
+    covers, less than the model's own when a stride never reaches its last
+    rows, and negative when even input rows are never reached."""
 
     layer: Layer
     padding: Mapping[str, tuple[int, int]] | None = None

@@ -42,7 +42,8 @@ class LayerProfile:
     samples as integer codes, laid out as the einsum's ranks (see
     :func:`cimdse.profile.probe.operand_axes`), with ``kept`` saying how
     much of the layer they cover. ``padding`` is a convolution's zero
-    padding per spatial axis (``{"H": (before, after), "W": ...}``).
+    padding per spatial axis as its windows reach it (``{"H": (before,
+    after), "W": ...}``, see :class:`cimdse.profile.probe.Mapped`).
     """
 
     layer: Layer

@@ -281,3 +281,15 @@ def test_bits_are_bounded(mlp_model, mlp_samples):
         profile_onnx(mlp_model, mlp_samples, bits=1)
     low = profile_onnx(mlp_model, mlp_samples, bits=4)
     assert {h.bits for lp in low.layers for h in lp.layer.distributions.values()} == {4}
+
+
+def test_input_rows_no_window_reaches_are_left_out():
+    # 5 wide, kernel 2, stride 2, no padding: the 2 windows cover 4 columns, never the 5th
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="c", kernel_shape=[1, 2],
+                            strides=[1, 2])
+    model = _graph_model([node], [("x", [1, 1, 1, 5])], [("y", [1, 1, 1, 2])],
+                         {"w": [[[[1.0, 1.0]]]]})
+    (lp,) = profile_onnx(model, np.array([[[[1, 1, 1, 1, -5]]]], np.float32), bits=3).layers
+    assert lp.padding == {"H": (0, 0), "W": (0, -1)} and lp.layer.dims["P"] == 2
+    # scale from the whole tensor (max 5): codes round(1 * 3/5) = 1; the -5 is never fed
+    assert list(lp.layer.distributions["Inputs"].probabilities) == [0, 0, 0, 0, 1, 0, 0]
