@@ -54,6 +54,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cimdse.spec.model import MAPPER_METRICS, MapperSettings
+
 from .actions import ActionTable
 from .arch import Arch, fits_mesh_batch
 from .batch import BatchContext, evaluate_batch
@@ -67,7 +69,9 @@ from .problem import Problem
 
 log = logging.getLogger(__name__)
 
-METRICS = ("energy", "delay", "edp", "pareto")
+#: the spec's mapper defaults: one definition (cimdse.spec.model.MapperSettings)
+_SPEC = MapperSettings()
+METRICS = MAPPER_METRICS
 TOLERANCE = 1e-3
 #: odds that a fresh draw of one dim's factors is a residual factorisation
 RESIDUAL_SHARE = 0.25
@@ -84,19 +88,19 @@ class SearchSettings:
     restarted from fresh random candidates; ``imperfect_spatial``: spatial
     factors may leave a remainder (off: perfect factorisation only)."""
 
-    metric: str = "edp"
-    algorithm: str = "exhaustive"
-    max_evaluations: int = 200_000
-    timeout_s: float = 60.0
-    victory_condition: int = 20_000
+    metric: str = _SPEC.metric
+    algorithm: str = _SPEC.algorithm
+    max_evaluations: int = _SPEC.max_evaluations
+    timeout_s: float = _SPEC.timeout_s
+    victory_condition: int = _SPEC.victory_condition
     min_evaluations: int = 40_000  # random search: never stop by victory before this
-    seed: int = 0
+    seed: int = _SPEC.seed
     batch_size: int = 8192
     elites: int = 32
     patience: int = 4  # generations without improvement before an island restarts
     progress: bool | None = None  # None: only on a TTY
     #: spatial factors may leave a remainder (Ruby-S residual factorisation)
-    imperfect_spatial: bool = True
+    imperfect_spatial: bool = _SPEC.imperfect_spatial
 
     def __post_init__(self) -> None:
         if self.metric not in METRICS:

@@ -180,9 +180,16 @@ class Node:
         return tensor not in self.tensors
 
 
+#: What the mapper minimises, and how it searches (``mapper.metric``, ``mapper.algorithm``).
+MAPPER_METRICS: tuple[str, ...] = ("energy", "delay", "edp", "pareto")
+MAPPER_ALGORITHMS: tuple[str, ...] = ("exhaustive", "random")
+
+
 @dataclass(frozen=True)
 class MapperSettings:
-    """Mapper options of a spec (see ``mapper:`` in the spec reference)."""
+    """Mapper options of a spec (see ``mapper:`` in the spec reference): the
+    one definition of their defaults (:class:`cimdse.mapping.SearchSettings`
+    takes them from here)."""
 
     metric: str = "edp"  # energy | delay | edp | pareto
     algorithm: str = "exhaustive"  # exhaustive | random

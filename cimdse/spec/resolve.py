@@ -22,8 +22,9 @@ from .attribute_names import Entry, check_attribute_names
 from .conventions import check_conventions
 from .files import resolve_spec_files
 from .errors import SpecError, nearest
-from .model import (PROBLEM_DIMS, TENSORS, Constraints, Design, FactorConstraint, Location,
-                    LoopConstraints, MapperSettings, Node, frozen_mapping)
+from .model import (MAPPER_ALGORITHMS, MAPPER_METRICS, PROBLEM_DIMS, TENSORS, Constraints,
+                    Design, FactorConstraint, Location, LoopConstraints, MapperSettings, Node,
+                    frozen_mapping)
 from .scope import Scope
 from .yaml_io import LocDict, LocList
 
@@ -39,8 +40,8 @@ CONSTRAINT_KEYS = ("temporal", "spatial", "max_utilization", "min_utilization")
 LOOP_KEYS = ("factors", "factors_only", "loop_order", "no_iteration_over", "must_iterate_over")
 MAPPER_KEYS = ("metric", "algorithm", "max_evaluations", "timeout_s", "victory_condition", "seed",
                "imperfect_spatial")
-METRICS = ("energy", "delay", "edp", "pareto")
-ALGORITHMS = ("exhaustive", "random")
+METRICS = MAPPER_METRICS
+ALGORITHMS = MAPPER_ALGORITHMS
 TEMPORAL_DIRECTIVES = ("temporal_reuse", "coalesce", "no_coalesce")
 _FACTOR_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(<=|>=|==|=)\s*(.+?)\s*$")
 #: upper bounds of the mapper settings (a search beyond them never ends in practice)
