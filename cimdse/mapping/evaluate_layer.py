@@ -16,8 +16,8 @@ Conventions:
 * Utilization = iteration points / (cycles x compute instances), over the
   whole network.
 * Slices: with ``slices="design"`` (default), a layer whose X and Y are
-  both 1 gets X = the design variable ``N_INPUT_SLICES`` and Y =
-  ``N_WEIGHT_SLICES`` when those variables exist, each x the design's
+  both 1 gets X = the design's input slices and Y = its weight slices
+  (:class:`~cimdse.spec.model.SliceCounts`), each x the design's
   ``SIGNED_INPUT_PARTS`` / ``SIGNED_WEIGHT_PARTS`` when the layer's inputs /
   weights are signed (:func:`~.actions.signed_parts`).
 """
@@ -317,8 +317,7 @@ def _with_slices(problem: Problem, design: Design, slices, layer: Any = None) ->
         return problem
     if slices == "design":
         px, py = signed_parts(design, layer if layer is not None else problem)
-        x = design.variables.get("N_INPUT_SLICES", 1) * px
-        y = design.variables.get("N_WEIGHT_SLICES", 1) * py
+        x, y = design.slices.inputs * px, design.slices.weights * py
     else:
         x, y = slices
     if (x, y) == (1, 1):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 TENSORS: tuple[str, ...] = ("Inputs", "Weights", "Outputs")
 #: Problem dims a constraint may name: the einsum dims plus the slice dims
@@ -203,6 +203,26 @@ class MapperSettings:
 
 
 @dataclass(frozen=True)
+class SliceCounts:
+    """How many slices an operand is cut into before the array sees it: the
+    input slices applied one after another (``N_INPUT_SLICES``) and the
+    weight slices stored side by side (``N_WEIGHT_SLICES``), for an unsigned
+    operand. The mapper gets them as problem dims X and Y (times the signed
+    parts of a signed operand)."""
+
+    inputs: int = 1
+    weights: int = 1
+
+    #: the spec variables they are read from
+    VARIABLES: ClassVar[tuple[str, str]] = ("N_INPUT_SLICES", "N_WEIGHT_SLICES")
+
+    @classmethod
+    def from_variables(cls, values: Mapping[str, Any]) -> "SliceCounts":
+        x, y = (values.get(name, 1) for name in cls.VARIABLES)
+        return cls(int(x), int(y))
+
+
+@dataclass(frozen=True)
 class Design:
     """A fully resolved CiM design."""
 
@@ -210,6 +230,7 @@ class Design:
     variables: Mapping[str, Any]
     nodes: tuple[Node, ...]
     mapper: MapperSettings = field(default_factory=MapperSettings)
+    slices: SliceCounts = field(default_factory=SliceCounts)
     source: str | None = None  # the spec file loaded
     overrides: Mapping[str, Any] = field(default_factory=frozen_mapping)
     #: values the models accept only as an extrapolation (e.g. a supply far

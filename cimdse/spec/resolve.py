@@ -24,7 +24,7 @@ from .files import resolve_spec_files
 from .errors import SpecError, nearest
 from .model import (MAPPER_ALGORITHMS, MAPPER_METRICS, PROBLEM_DIMS, TENSORS, Constraints,
                     Design, FactorConstraint, Location, LoopConstraints, MapperSettings, Node,
-                    frozen_mapping)
+                    SliceCounts, frozen_mapping)
 from .scope import Scope
 from .yaml_io import LocDict, LocList
 
@@ -108,7 +108,8 @@ def resolve(root: LocDict, overrides: dict[str, Any] | None = None,
     mapper = _mapper_settings(root.get("mapper"), root.loc("mapper"), variables)
     name = root.get("name") or (source.rsplit("/", 1)[-1].rsplit(".", 1)[0] if source else "design")
     return Design(name=str(name), variables=frozen_mapping(values), nodes=nodes,
-                  mapper=mapper, source=source, overrides=frozen_mapping(overrides or {}),
+                  mapper=mapper, slices=SliceCounts.from_variables(values), source=source,
+                  overrides=frozen_mapping(overrides or {}),
                   notes=tuple(walk.notes))
 
 
