@@ -34,6 +34,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("area_mm2", "mm^2", "area of the design"),
     Metric("tops_per_mm2", "TOPS/mm^2", "compute density, 2 ops per MAC", maximize=True),
     Metric("utilization", "fraction", "MACs over cycles x compute instances", maximize=True),
+    Metric("sqnr_db", "dB", "output signal to error ratio of the analog datapath, the worst "
+           "layer's (cimdse.accuracy; inf: a digital datapath adds no error)", maximize=True),
 )
 #: Their names, in order.
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)

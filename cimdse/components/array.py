@@ -191,6 +191,19 @@ _CELL_GEOMETRY = (
 )
 
 
+#: Device variation of a cell that multiplies an input by its stored level,
+#: read by the analog error model (cimdse.accuracy), not by the energy: the
+#: level's analog weight (conductance, or a capacitive cell's charge) is off
+#: by a relative Gaussian error, frozen when the cell is programmed and fresh
+#: at every read. 0 where a macro states none.
+DEVICE_VARIATION = (
+    Attribute("programming_sigma", "-", "relative sigma of a programmed level's conductance "
+              "(frozen per cell; analog error model only)", 0.0, bounds=FRACTION),
+    Attribute("read_noise_sigma", "-", "relative sigma of the conductance at one read "
+              "(fresh every read; analog error model only)", 0.0, bounds=FRACTION),
+)
+
+
 def _input_moments(stats) -> tuple[float, float, float]:
     """(x-bar, E[code], E[(code/full_scale)^2]) of the input slices (uniform 1-bit if absent)."""
     ins = stats_of(stats, "Inputs")
@@ -251,6 +264,7 @@ class RRAMCell(_CellGeometry):
                   bounds=COUNT),
         Attribute("depth_cells", "-", "cells sharing the row, used in other steps", 1, int,
                   bounds=COUNT),
+        *DEVICE_VARIATION,
         TECHNOLOGY,
         *COMMON,
     )
@@ -336,6 +350,7 @@ class SRAMCell(_CellGeometry):
                   bounds=COUNT),
         Attribute("input_mode", "-", "'temporal' (E[code] pulses) or 'level' (one activation "
                   "weighted by x-bar: analog-level inputs)", "temporal", str),
+        *DEVICE_VARIATION,
         VOLTAGE, TECHNOLOGY,
         *COMMON,
     )

@@ -150,6 +150,13 @@ def adc_area_um2(resolution: float, technology_nm: float, throughput: float,
     return adc_survey_area_um2(energy, technology_nm, throughput, n_adcs)
 
 
+#: The ADC's range, read by the analog error model (cimdse.accuracy): the top
+#: code reads this fraction of the largest sum of the rows the converted line
+#: sums. The survey ADC's energy does not depend on it.
+_ADC_RANGE = Attribute("full_scale_fraction", "-",
+                       "ADC full scale as a fraction of the largest possible column sum "
+                       "(analog error model only)", 1.0, bounds=positive(MAX_SCALE))
+
 _ADC_ATTRS = (
     Attribute("resolution", "bits", "ADC resolution", 8.0, bounds=CONVERTER_BITS),
     Attribute("throughput", "samples/s", "total conversion rate of all n_adcs ADCs", 1e8,
@@ -180,7 +187,7 @@ class ADC(BuiltinModel):
               "the regression over B. Murmann, 'ADC Performance Survey 1997-2023' fitted by "
               "CiMLoop's ADC plug-in (Andrulis et al., ISPASS 2024; the CiMLoop artifact "
               "(mit-emze/cimloop))")
-    attributes = _ADC_ATTRS
+    attributes = _ADC_ATTRS + (_ADC_RANGE,)
     example = {"resolution": 8, "throughput": 1.896e8, "n_adcs": 256}
 
     def conversion_energy_pj(self) -> float:

@@ -61,12 +61,16 @@ class LayerResult:
     leak_counts: dict[str, float] = field(default_factory=dict)
     #: instances of each component the mapping uses (spatial factors above it)
     instances: dict[str, int] = field(default_factory=dict)
+    #: dB, the output error the analog datapath adds (cimdse.accuracy); None:
+    #: not modelled (the mapper alone)
+    sqnr_db: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "macs": self.macs, "energy_pj": self.energy_pj,
                 "cycles": self.cycles, "latency_s": self.latency_s,
-                "utilization": self.utilization, "evaluated": self.evaluated,
-                "search_s": self.search_s, "mapping": self.mapping}
+                "utilization": self.utilization, "sqnr_db": self.sqnr_db,
+                "evaluated": self.evaluated, "search_s": self.search_s,
+                "mapping": self.mapping}
 
 
 @dataclass
@@ -124,6 +128,13 @@ class NetworkResult:
     def utilization(self) -> float:
         denom = self.cycles * self.compute_instances
         return self.operations / denom if denom else 0.0
+
+    @property
+    def sqnr_db(self) -> float | None:
+        """The worst layer's SQNR (dB; cimdse.accuracy.network_sqnr_db); None
+        when a layer's is not modelled."""
+        values = [lr.sqnr_db for lr in self.layers]
+        return None if not values or None in values else min(values)
 
     def record(self) -> dict[str, Any]:
         """Flat dict of scalars for one results row: the metrics plus
@@ -185,7 +196,7 @@ class NetworkResult:
                 "energy_per_mac_fj": self.energy_per_mac_fj, "cycles": self.cycles,
                 "latency_s": self.latency_s, "tops": self.tops, "tops_per_w": self.tops_per_w,
                 "area_mm2": self.area_mm2, "tops_per_mm2": self.tops_per_mm2,
-                "utilization": self.utilization,
+                "utilization": self.utilization, "sqnr_db": self.sqnr_db,
                 "breakdown": {"energy_pj": dict(self.energy_breakdown),
                               "area_um2": dict(self.area_um2),
                               "actions": {c: dict(a) for c, a in self.actions.items()}},
