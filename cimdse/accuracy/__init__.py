@@ -16,7 +16,8 @@ sampled or given operands: the check of the analytic model).
 
 from .converter import ConversionError, conversion_error
 from .datapath import Converter, Datapath, Device, datapath_of
-from .layer import ErrorModel, LayerError, layer_error, network_sqnr_db, sqnr_db
+from .layer import ErrorModel, LayerError, annotate, layer_error, network_sqnr_db, sqnr_db
 
 __all__ = ["ConversionError", "Converter", "Datapath", "Device", "ErrorModel", "LayerError",
-           "conversion_error", "datapath_of", "layer_error", "network_sqnr_db", "sqnr_db"]
+           "annotate", "conversion_error", "datapath_of", "layer_error", "network_sqnr_db",
+           "sqnr_db"]

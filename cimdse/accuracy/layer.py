@@ -144,6 +144,16 @@ class ErrorModel:
         return self.layer(layer).sqnr_db
 
 
+def annotate(result, design: Design, layers) -> ErrorModel:
+    """Set the ``sqnr_db`` of every layer result of ``result`` (a
+    :class:`~cimdse.mapping.NetworkResult` of ``layers``, in order); returns
+    the :class:`ErrorModel` that computed them."""
+    model = ErrorModel(design)
+    for lr, lyr in zip(result.layers, layers):
+        lr.sqnr_db = model.sqnr_db(lyr)
+    return model
+
+
 def layer_error(datapath: Datapath, convention: EncodingConvention, stats: LayerStats | None,
                 reduction: int, distributions, rows: int, name: str = "",
                 passes_cache: dict | None = None) -> LayerError:
@@ -276,4 +286,5 @@ def _dac_rounded(stats: ValueStats, levels: int | None) -> tuple[ValueStats, flo
     return replace(stats, slice_pmf=pmf), fs / levels
 
 
-__all__ = ["ErrorModel", "LayerError", "layer_error", "network_sqnr_db", "sqnr_db"]
+__all__ = ["ErrorModel", "LayerError", "annotate", "layer_error", "network_sqnr_db",
+           "sqnr_db"]

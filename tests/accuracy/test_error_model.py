@@ -204,3 +204,18 @@ def test_one_error_per_distinct_layer_statistics():
     errs = [model.layer(lyr) for lyr in RESNET.layers]
     assert len(model._cache) < len(errs)
     assert {e.name for e in errs} == {lyr.name for lyr in RESNET.layers}
+
+
+def test_annotate_fills_the_result_rows():
+    """The SQNR joins a network result: per layer, and the worst layer's in
+    the design row."""
+    from cimdse.accuracy import annotate
+    from cimdse.mapping import evaluate as map_network
+    design = cimdse.load(FIG5)
+    layers = [RESNET.layer("conv1"), RESNET.layer("layer2.0.downsample.0")]
+    result = map_network(design, layers)
+    assert result.sqnr_db is None and result.record()["sqnr_db"] is None
+    model = annotate(result, design, layers)
+    per_layer = [model.sqnr_db(lyr) for lyr in layers]
+    assert [lr.to_dict()["sqnr_db"] for lr in result.layers] == per_layer
+    assert result.record()["sqnr_db"] == min(per_layer) == result.to_dict()["sqnr_db"]
