@@ -15,6 +15,12 @@ and priced into an ActionTable once per distinct statistics
 (:class:`cimdse.mapping.actions.TableCache`); the mapper maps each layer
 shape once. ``statistics=False`` prices every layer without statistics
 (models assume uniformly distributed codes).
+
+The layers are then placed over the design's macros and pipelined
+(:mod:`cimdse.system`; the design's ``PLACEMENT``, default ``none``: one
+stage on the whole system): the result is a
+:class:`~cimdse.system.SystemResult`, the per-layer figures plus the
+pipeline's.
 """
 
 from __future__ import annotations
@@ -29,13 +35,15 @@ from .mapping import max_utilization_layer
 from .mapping.actions import TableCache
 from .spec import Design, load
 from .spec.compose import MAX_UTILIZATION
+from .system import SystemResult, pipeline_of
 
 
 def evaluate(design: Design | str | Path, workload: Any = MAX_UTILIZATION,
              layer: int | None = None, *, overrides: Mapping[str, Any] | None = None,
              settings: SearchSettings | None = None,
-             statistics: bool = True) -> NetworkResult:
-    """Best mapping of every layer of ``workload`` on ``design``, summed.
+             statistics: bool = True) -> SystemResult:
+    """Best mapping of every layer of ``workload`` on ``design``, summed, and
+    the layers pipelined over the design's macros.
 
     ``layer`` picks one layer by index; ``overrides`` apply when ``design``
     is a path (``workload`` then defines the workload-derived variables,
@@ -45,11 +53,17 @@ def evaluate(design: Design | str | Path, workload: Any = MAX_UTILIZATION,
     if isinstance(design, (str, Path)):
         design = load(design, overrides=overrides, workload=workload)
     tables = TableCache(design) if statistics else None
-    result = _map_network(design, workload_for(design, workload), layer=layer,
-                          settings=settings, tables=tables)
+    network = _network(workload_for(design, workload))
+    result = _map_network(design, network, layer=layer, settings=settings, tables=tables)
     check_finite(result)
     result.notes = list(design.notes)
-    return result
+    layers = list(network.layers) if layer is None else [network.layers[layer]]
+    return SystemResult.of(result, pipeline_of(design, result, layers, settings))
+
+
+def _network(workload: Any):
+    from .workload import load_workload
+    return load_workload(workload)
 
 
 def check_finite(result: NetworkResult) -> None:
@@ -77,4 +91,5 @@ def workload_for(design: Design, workload: Any) -> Any:
     return Network(name=MAX_UTILIZATION, layers=(max_utilization_layer(design, unit),))
 
 
-__all__ = ["evaluate", "check_finite", "workload_for", "NetworkResult", "MAX_UTILIZATION"]
+__all__ = ["evaluate", "check_finite", "workload_for", "NetworkResult", "SystemResult",
+           "MAX_UTILIZATION"]

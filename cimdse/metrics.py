@@ -1,7 +1,8 @@
 """The result metrics of a design: their names, units and which way is better.
 
 One definition for every place that names them: the result row of a design
-(:meth:`cimdse.mapping.evaluate_layer.NetworkResult.record`), the columns of
+(``record()`` of the result :func:`cimdse.evaluate.evaluate` returns, a
+:class:`cimdse.system.SystemResult`), the columns of
 the results store, the objectives and constraints a sweep file may use, and
 the default direction of a Pareto query. TOPS counts 2 operations per MAC.
 """
@@ -36,6 +37,19 @@ METRICS: tuple[Metric, ...] = (
     Metric("utilization", "fraction", "MACs over cycles x compute instances", maximize=True),
     Metric("sqnr_db", "dB", "output signal to error ratio of the analog datapath, the worst "
            "layer's (cimdse.accuracy; inf: a digital datapath adds no error)", maximize=True),
+    # the layers pipelined over the macros (cimdse.system; PLACEMENT none: one
+    # stage, every layer in turn on the whole system)
+    Metric("n_macros_used", "macros", "macros the placed stages hold (no placement: the "
+           "most any layer's mapping uses)"),
+    Metric("pipeline_latency_s", "s", "PIPELINE_INPUTS inputs through the layer pipeline: "
+           "fill + (inputs - 1) x slowest stage"),
+    Metric("sequential_latency_s", "s", "the same inputs on the same stages one at a time"),
+    Metric("throughput_inferences_per_s", "inferences/s", "1 / slowest stage time",
+           maximize=True),
+    Metric("interconnect_energy_pj", "pJ", "activations sent stage to stage over the "
+           "network components, per input"),
+    Metric("reload_energy_pj", "pJ", "weights written again for every input (layers whose "
+           "weights do not stay in the macros)"),
 )
 #: Their names, in order.
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)

@@ -5,7 +5,7 @@ module imports the package facade, and module-level imports form no circle.
 The stages, earliest first (docs/architecture.md describes the rooms):
 foundations (errors, version, text files, bounds, metrics, shipped configs, plug-in lookup)
 -> workload -> profile -> encoding -> components -> spec -> mapping -> accuracy ->
-evaluate -> reference, validation -> dse -> cli -> the facade ``cimdse``.
+system -> evaluate -> reference, validation -> dse -> cli -> the facade ``cimdse``.
 
 Inside dse the modules follow the sweep's own flow (:data:`DSE_STAGES`),
 and only the command lines and the facades import the runner.
@@ -27,6 +27,7 @@ STAGES: tuple[frozenset[str], ...] = (
     frozenset({"spec"}),
     frozenset({"mapping"}),
     frozenset({"accuracy"}),             # the analog error of a design's layers
+    frozenset({"system"}),               # the layers placed over the macros and pipelined
     frozenset({"evaluate"}),
     frozenset({"reference", "validation", "testing"}),
     frozenset({"dse"}),

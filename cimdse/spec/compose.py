@@ -23,7 +23,12 @@ composition system -> chip -> tile -> macro):
   to the base spec's directory), a bare name looked up in
   ``configs/systems/<level>/<name>.yaml`` (:func:`systems_dir`), or
   ``none``. When any level is given, the levels not given default to
-  ``<level>/none.yaml``, so every level's variables exist.
+  ``<level>/none.yaml``, so every level's variables exist. A level file
+  may bring the levels below it itself, with ``!Include`` items of files
+  in the sibling level folders (``configs/systems/system/pipelined_chips.yaml``
+  includes ``../chip/glb_routers.yaml`` and ``../tile/io_buffers.yaml``):
+  those levels are then not added again, its variables win over theirs
+  (as over any included file's), and naming them too is an error.
 
 Workload-derived variables (:data:`WORKLOAD_VARIABLES`) size hardware from a
 network: ``WORKLOAD_WEIGHTS`` (weights of all weight layers, summed) and
@@ -122,16 +127,45 @@ def compose_root(base: Path, levels: Mapping[str, Any]) -> LocDict:
         raise SpecError(f"file not found: {base}", Location(file=str(base)))
     given = {lvl: levels.get(lvl) for lvl in LEVELS}
     refs: list[IncludeRef] = []
+    covered: dict[str, Path] = {}           # level -> the level file that includes it
     for level in LEVELS:
+        if level in covered:
+            if given[level] is not None:
+                raise SpecError(f"--{level} {given[level]}: the {_level_of(covered[level])} "
+                                f"level {covered[level].name} already includes its {level}; "
+                                f"drop --{level}", Location(path=f"{COMPOSE_PREFIX}{level}"))
+            continue
         value = NONE_NAME if given[level] is None else given[level]
         if isinstance(value, str) and value.strip().lower() == NONE_NAME:
             value = NONE_NAME if (systems_dir() / level / f"{NONE_NAME}.yaml").is_file() else None
         path = level_path(level, value, base.parent)
         if path is not None:
             refs.append(IncludeRef(str(path), Location(file=f"--{level}")))
+            covered.update({lower: path for lower in included_levels(path, level)})
     refs.append(IncludeRef(str(base), Location(file=str(base))))
     root = _virtual_root(base, refs)
     return splice_node_includes(root, base.parent / "<compose>", ())
+
+
+def included_levels(path: Path, level: str) -> list[str]:
+    """The levels below ``level`` that its file ``path`` brings itself: an
+    ``!Include`` of a file in a sibling level folder (``../chip/glb.yaml``
+    from ``system/``). Composing such a file adds no other file for them."""
+    data = load_yaml_file(path)
+    arch = data.get("arch") if isinstance(data, dict) else None
+    nodes = arch.get("nodes") if isinstance(arch, dict) else None
+    below = LEVELS[LEVELS.index(level) + 1:]
+    out = []
+    for item in nodes or []:
+        if isinstance(item, IncludeRef):
+            target = (path.parent / item.target).resolve()
+            if target.parent.name in below and target.parent.parent == path.parent.parent:
+                out.append(target.parent.name)
+    return out
+
+
+def _level_of(path: Path) -> str:
+    return path.parent.name
 
 
 def _virtual_root(base: Path, refs: list[IncludeRef]) -> LocDict:
