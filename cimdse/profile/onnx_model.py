@@ -309,6 +309,8 @@ class OnnxCapture:
         self.samples = self.runs * (len(first) if first.ndim else 1)
         self._wanted = sorted({n for node in self._nodes for n in (*node.inputs[:2], node.output)
                                if n not in initializers})
+        _log.info("%s: %d mapped nodes, %d tensors captured per run", self.source,
+                  len(self._nodes), len(self._wanted))
         present = {o.name for o in graph.output}
         for tensor in self._wanted:
             if tensor not in present:

@@ -30,7 +30,6 @@ module is named ``<module>.<function>`` (``blocks.0.attn.matmul``).
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Sequence
 
 import numpy as np
@@ -41,8 +40,6 @@ from .probe import Call, ConvForm, MatmulForm, transposed_product
 from .profiler import profile
 from .quantize import check_bits
 from .result import Profile, Unmapped
-
-_log = logging.getLogger(__name__)
 
 _CONVS = {"conv1d": 1, "conv2d": 2}
 _PRODUCTS = ("matmul", "__matmul__", "__rmatmul__", "mm", "bmm", "addmm", "baddbmm")
@@ -240,16 +237,18 @@ class TorchCapture:
     def _tensors(self, inputs: Any) -> list:
         torch = _torch()
         items = list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
-        device = next((p.device for p in self.module.parameters()), torch.device("cpu"))
+        floating = [p for p in self.module.parameters() if p.is_floating_point()]
+        device = floating[0].device if floating else torch.device("cpu")
+        dtype = floating[0].dtype if floating else torch.get_default_dtype()
         tensors = []
         for item in items:
             if isinstance(item, np.ndarray):
                 item = torch.from_numpy(np.ascontiguousarray(item))
-                if item.is_floating_point():
-                    item = item.to(torch.get_default_dtype())
             if not isinstance(item, torch.Tensor) or item.ndim == 0 or len(item) == 0:
                 raise ProfileError("inputs: give a tensor or array (or a tuple of them, one per "
                                    "forward argument) with samples along its first axis")
+            if item.is_floating_point():  # float64 samples for a float32 model
+                item = item.to(dtype)
             tensors.append(item.to(device))
         if len({len(t) for t in tensors}) != 1:
             raise ProfileError("inputs: the forward arguments hold different numbers of samples")
