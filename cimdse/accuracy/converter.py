@@ -10,15 +10,17 @@ model (:meth:`cimdse.components.converters.SarADC.code_pmf`). Sums above
 to code 0.
 
 :func:`conversion_error` gives the mean and mean square of
-``Q(S + n) - S`` over a column-sum PMF of S and noise n ~ N(0, sigma^2),
-exactly (a sum over the PMF, the noise integrated per code with the normal
-CDF) while the noise is narrower than half a step; with wider noise the
-quantiser is dithered by it, its granular error is independent of the
-signal with variance step^2 / 12, and only the clipping needs the noise's
-distribution (closed-form moments of a clipped normal). The same smooth
-form serves a column-sum PMF given on a grid coarser than an eighth of a
-step (the normal approximation of :func:`cimdse.encoding.column_sum_pmf`
-for very large sums), whose values are not the integers the sums take.
+``Q(S + n) - S`` over a column-sum PMF of S and noise n ~ N(0, sigma(S)^2)
+(the standard deviation may grow with the sum), its covariance with S and
+the share of the noise the converter passes: exactly (a sum over the PMF,
+the noise integrated per code with the normal CDF) where the noise is
+narrower than half a step; with wider noise the quantiser is dithered by
+it, its granular error is independent of the signal with variance
+step^2 / 12, and only the clipping needs the noise's distribution
+(closed-form moments of a clipped normal). The same smooth form serves a
+column-sum PMF given on a grid coarser than an eighth of a step (the
+normal approximation of :func:`cimdse.encoding.column_sum_pmf` for very
+large sums), whose values are not the integers the sums take.
 
 Worked example (the hand-computed case of the tests): S uniform over the
 integers 0..255, a 4-bit ADC with ``top = 255`` (step 17), no noise. Code 0
@@ -48,11 +50,15 @@ class ConversionError:
     Cov(e, S) of the error e = Q(S + n) - S of one conversion, in
     column-sum LSBs and LSBs^2. The covariance is the part of the error that
     follows the sum (a quantiser's dead zone returns -S); the layer model
-    correlates conversions that share operands through it."""
+    correlates conversions that share operands through it. ``noise_gain`` =
+    Cov(e, n) / sigma^2 is the share of the noise that passes the converter
+    (1 through a fine or an ideal one, 0 where the noise never crosses a
+    decision level)."""
 
     mean: float
     mean_square: float
     covariance: float = 0.0
+    noise_gain: float = 1.0
 
     @property
     def variance(self) -> float:
@@ -65,27 +71,38 @@ def adc_step(bits: int, top: float) -> float:
 
 
 def conversion_error(values: np.ndarray, pmf: np.ndarray, bits: int | None, top: float,
-                     sigma: float = 0.0) -> ConversionError:
+                     sigma: float | np.ndarray = 0.0) -> ConversionError:
     """Error of converting column sums ``values`` (PMF ``pmf``) plus noise of
-    standard deviation ``sigma`` with an ADC of ``bits`` bits and full scale
-    ``top`` (see the module docstring). ``bits=None``: an ideal converter
-    (the noise is the whole error)."""
+    standard deviation ``sigma`` (one value, or one per sum: noise that
+    grows with the sum) with an ADC of ``bits`` bits and full scale ``top``
+    (see the module docstring). ``bits=None``: an ideal converter (the noise
+    is the whole error)."""
     values = np.asarray(values, dtype=float)
     pmf = np.asarray(pmf, dtype=float)
+    sigma = np.broadcast_to(np.asarray(sigma, dtype=float), values.shape)
     keep = pmf > 0
-    values, pmf = values[keep], pmf[keep] / pmf[keep].sum()
-    sigma = float(sigma)
+    values, sigma, pmf = values[keep], sigma[keep], pmf[keep] / pmf[keep].sum()
     if bits is None:
-        return ConversionError(0.0, sigma * sigma, 0.0)
+        return ConversionError(0.0, float(np.dot(pmf, sigma * sigma)), 0.0, 1.0)
     step = adc_step(bits, top)
     top_code = 2 ** int(bits) - 1
-    spacing = _grid_spacing(values)
-    if spacing > step / 8 or sigma >= step / 2:
-        return _smooth(values, pmf, step, float(top), sigma)
-    if sigma == 0.0:
-        err = step * np.clip(np.rint(values / step), 0, top_code) - values
-        return _moments(values, pmf, err, err * err)
-    return _windowed(values, pmf, step, top_code, sigma)
+    mean, square, gain = np.zeros_like(values), np.zeros_like(values), np.ones_like(values)
+    smooth = (sigma >= step / 2) | (_grid_spacing(values) > step / 8)
+    exact = ~smooth & (sigma == 0)
+    window = ~smooth & ~exact
+    if smooth.any():
+        mean[smooth], square[smooth], gain[smooth] = _smooth(values[smooth], step, float(top),
+                                                             sigma[smooth])
+    if exact.any():
+        err = step * np.clip(np.rint(values[exact] / step), 0, top_code) - values[exact]
+        mean[exact], square[exact] = err, err * err
+    if window.any():
+        mean[window], square[window], gain[window] = _windowed(values[window], step, top_code,
+                                                               sigma[window])
+    e = float(np.dot(pmf, mean))          # np.dot: far faster than @ on long vectors here
+    centred = values - float(np.dot(pmf, values))
+    return ConversionError(e, float(np.dot(pmf, square)), float(np.dot(pmf, centred * mean)),
+                           float(np.dot(pmf, gain)) if (sigma > 0).any() else 1.0)
 
 
 def _grid_spacing(values: np.ndarray) -> float:
@@ -95,53 +112,44 @@ def _grid_spacing(values: np.ndarray) -> float:
     return float(np.min(np.diff(values)))
 
 
-def _windowed(values, pmf, step, top_code, sigma) -> ConversionError:
-    """Exact: every code within 8 sigma of each sum, weighted by the normal
-    probability of the noisy sum landing in its interval."""
+def _windowed(s, step, top_code, sigma):
+    """Exact E[e | S], E[e^2 | S] and noise gain per sum: every code within 8
+    sigma of the sum, weighted by the normal probability of the noisy sum
+    landing in its interval."""
     from scipy.special import ndtr
-    k = int(math.ceil(_WINDOW_SIGMAS * sigma / step)) + 1
-    centre = np.clip(np.rint(values / step), 0, top_code)
+    k = int(math.ceil(_WINDOW_SIGMAS * float(sigma.max()) / step)) + 1
+    centre = np.clip(np.rint(s / step), 0, top_code)
     codes = centre[:, None] + np.arange(-k, k + 1)[None, :]
     valid = (codes >= 0) & (codes <= top_code)
     low = np.where(codes <= 0, -np.inf, (codes - 0.5) * step)
     high = np.where(codes >= top_code, np.inf, (codes + 0.5) * step)
-    s = values[:, None]
-    prob = np.where(valid, ndtr((high - s) / sigma) - ndtr((low - s) / sigma), 0.0)
-    err = codes * step - s
-    return _moments(values, pmf, np.sum(prob * err, axis=1), np.sum(prob * err * err, axis=1))
+    col, sig = s[:, None], sigma[:, None]
+    prob = np.where(valid, ndtr((high - col) / sig) - ndtr((low - col) / sig), 0.0)
+    err = codes * step - col
+    # Stein: Cov(Q(S + n), n) = sigma^2 E[Q'(S + n)], Q' = step x a delta per decision level
+    crossing = np.where(valid & (codes < top_code),
+                        np.exp(-0.5 * (((codes + 0.5) * step - col) / sig) ** 2), 0.0)
+    gain = step / (sigma * math.sqrt(2 * math.pi)) * np.sum(crossing, axis=1)
+    return np.sum(prob * err, axis=1), np.sum(prob * err * err, axis=1), gain
 
 
-def _smooth(values, pmf, step, top, sigma) -> ConversionError:
+def _smooth(s, step, top, sigma):
     """Dithered quantiser: granular error step^2 / 12 independent of the
     signal where the noisy sum is in range; clipping at 0 and ``top`` from
-    the moments of a clipped normal."""
+    the moments of a clipped normal (sigma 0: of the sum itself)."""
     from scipy.special import ndtr
-    s = values
-    if sigma > 0:
-        a, b = (0.0 - s) / sigma, (top - s) / sigma
-        pa, pb = ndtr(a), ndtr(b)
-        da, db = _density(a), _density(b)
-        p_low, p_high, p_mid = pa, 1.0 - pb, pb - pa
-        n_mid = sigma * (da - db)
-        n2_mid = sigma * sigma * (p_mid + _times(a, da) - _times(b, db))
-    else:
-        p_low = (s < 0).astype(float)
-        p_high = (s > top).astype(float)
-        p_mid = 1.0 - p_low - p_high
-        n_mid = np.zeros_like(s)
-        n2_mid = np.zeros_like(s)
-    granular = step * step / 12.0
+    noisy = sigma > 0
+    sig = np.where(noisy, sigma, 1.0)
+    a = np.where(noisy, (0.0 - s) / sig, np.where(s < 0, np.inf, -np.inf))
+    b = np.where(noisy, (top - s) / sig, np.where(s > top, -np.inf, np.inf))
+    pa, pb = ndtr(a), ndtr(b)
+    da, db = _density(a), _density(b)
+    p_low, p_high, p_mid = pa, 1.0 - pb, pb - pa
+    n_mid = np.where(noisy, sigma * (da - db), 0.0)
+    n2_mid = np.where(noisy, sigma * sigma * (p_mid + _times(a, da) - _times(b, db)), 0.0)
     mean = n_mid - s * p_low + (top - s) * p_high
-    square = n2_mid + granular * p_mid + s * s * p_low + (top - s) ** 2 * p_high
-    return _moments(values, pmf, mean, square)
-
-
-def _moments(values, pmf, mean, square) -> ConversionError:
-    """Moments of e from E[e | S] (``mean``) and E[e^2 | S] (``square``) per sum."""
-    # np.dot: on long vectors far faster than the @ operator here
-    e = float(np.dot(pmf, mean))
-    centred = values - float(np.dot(pmf, values))
-    return ConversionError(e, float(np.dot(pmf, square)), float(np.dot(pmf, centred * mean)))
+    square = n2_mid + step * step / 12.0 * p_mid + s * s * p_low + (top - s) ** 2 * p_high
+    return mean, square, p_mid
 
 
 def _density(z: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from cimdse.components import get_model
 from cimdse.components.converters import ADC
 from cimdse.components.registry import UnknownComponentClass
-from cimdse.mapping.actions import component_model
+from cimdse.pricing import component_model
 from cimdse.spec.model import Design, Node
 
 log = logging.getLogger(__name__)

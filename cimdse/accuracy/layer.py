@@ -9,35 +9,46 @@ column-sum PMFs), for a design's :class:`~.datapath.Datapath`:
   the ActionTable); an output's N = C x R x S products take
   ``passes = N / rows`` conversions per (input slice, weight slice) pair.
 * **one conversion** of slice pair (k, j): the column-sum PMF of ``rows``
-  (input slice k x weight slice j) products, plus device noise of variance
-  ``rows (sigma_p^2 + sigma_r^2) E[a_k^2] E[b_j^2]`` (every cell's current
-  off by a relative sigma), converted by the ADC of ``bits`` bits and full
-  scale ``full_scale_fraction x design rows x largest slice product``:
-  quantisation and clipping exactly over the PMF (:mod:`.converter`).
+  (input slice k x weight slice j) products plus device noise (every cell's
+  current off by a relative sigma, sigma^2 = sigma_p^2 + sigma_r^2: a sum S
+  gets the variance ``sigma^2 E[a^2 b^2 | S]``, taken as ``sigma^2 S E[a^2]
+  E[b^2] / (E[a] E[b])``, exact for 1-bit slices), converted by the ADC of
+  ``bits`` bits and full scale ``full_scale_fraction x design rows x largest
+  slice product``: quantisation, clipping and the noise integrated exactly
+  over the PMF (:mod:`.converter`).
 * **shift-add**: the error of pair (k, j) enters the output with weight
-  ``g_k g_j`` (:func:`~.operands.slice_gains`). Conversions are independent:
-  their variances add, their biases add coherently. Programming variation
-  is frozen in a cell that every input slice reads, so its errors across
-  input slices add as one error on the whole input code X (variance
-  ``N sigma_p^2 E[X^2] sum_j g_j^2 E[b_j^2]``); read noise is fresh per read.
+  ``g_k g_j`` (:func:`~.operands.slice_gains`). Conversions are independent
+  but for the part of their errors that follows the sums (a coarse ADC's
+  dead zone returns -S), which correlates conversions sharing an input or
+  a weight slice: their error variances add, with those covariances.
+  Programming variation is frozen in a cell that every input slice reads:
+  its errors across input slices are correlated, as far as each conversion
+  passes its noise (a quantiser coarser than the noise absorbs it); read
+  noise is fresh per read.
 * **DACs** narrower than an input slice round each slice code a to the
   nearest of their levels: the column sums see the rounded code, and the
   output gets the rounding error D = sum_k g_k (a'_k - a_k) of every input
-  times its weight code W: ``N E[D^2] E[W^2] + N (N - 1) E[D]^2 E[W]^2``.
+  times its weight code W: variance ``N Var(D W)``.
 * **signal**: the variance of the ideal output, ``N Var(x w)`` from the
   layer's input and weight distributions in the same units
   (:func:`~.operands.operand_moments`).
 
-``sqnr_db = 10 log10(signal / mean-square error)``: +inf when the datapath
-adds no error (a digital design, or an ADC that resolves every sum with no
-noise), -inf when the ideal output is constant but the datapath errs.
+``sqnr_db = 10 log10(signal / error variance)``. The signal is a variance,
+so the error is too: the error's mean over a layer's outputs (``offset``,
+e.g. the clipped excess, or the rounding of an ADC whose step is not a
+whole number of column-sum units) is one constant shift of every output,
+which the layer's bias absorbs. +inf when the datapath adds no error (a
+digital design, or an ADC that resolves every sum with no noise), -inf
+when the ideal output is constant but the datapath errs.
 
 Assumptions: operands are independent across rows and of each other (the
-statistics' assumption, CiMLoop Sec. III-C); the errors of different
-conversions are independent (clipping of sums that share inputs is
-correlated in truth); the device noise of a conversion is Gaussian with its
-mean variance; a cell's conductance is linear in its level with zero
-conductance at level 0.
+statistics' assumption, CiMLoop Sec. III-C); conversions are correlated
+only through the part of their errors linear in their sums and through
+the frozen programming error (higher-order dependences, e.g. of the
+clipping of sums that share inputs, are left out); the device noise of a
+sum is Gaussian given the sum; a cell's conductance is linear in its level
+with zero conductance at level 0; offsets, signs and differential pairs
+are undone digitally and exactly (:mod:`.operands`).
 """
 
 from __future__ import annotations
@@ -50,8 +61,8 @@ from typing import Any
 import numpy as np
 
 from cimdse.encoding import ValueStats, column_sum_pmf
-from cimdse.mapping.actions import (EncodingConvention, LayerStats, TableCache,
-                                    layer_distributions, reduction_size, row_capacity)
+from cimdse.pricing import TableCache
+from cimdse.statistics import EncodingConvention, LayerStats, layer_distributions, reduction_size, row_capacity
 from cimdse.spec.model import Design
 
 from .converter import conversion_error
@@ -65,18 +76,20 @@ log = logging.getLogger(__name__)
 class LayerError:
     """The output error of one layer on one design.
 
-    Mean-square errors are in squared code LSBs of the output (the units of
-    ``signal``): ``mse`` is the total, ``quantization`` the ADC alone
+    Error variances are in squared code LSBs of the output (the units of
+    ``signal``): ``error`` is the total, ``quantization`` the ADC alone
     (quantisation and clipping of the noiseless sums), ``device`` the cell
     variation and read noise alone (before any conversion), ``dac`` the
-    rounding of input slices. ``rows`` are summed per conversion, ``passes``
-    conversions per output and slice pair, ``conversions`` per output in all.
+    rounding of input slices; ``offset`` is the error's mean (code LSBs).
+    ``rows`` are summed per conversion, ``passes`` conversions per output
+    and slice pair, ``conversions`` per output in all.
     """
 
     name: str
     sqnr_db: float
     signal: float
-    mse: float
+    error: float
+    offset: float = 0.0
     quantization: float = 0.0
     device: float = 0.0
     dac: float = 0.0
@@ -86,18 +99,20 @@ class LayerError:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "sqnr_db": self.sqnr_db, "signal": self.signal,
-                "mse": self.mse, "quantization": self.quantization, "device": self.device,
+                "error": self.error, "offset": self.offset,
+                "quantization": self.quantization, "device": self.device,
                 "dac": self.dac, "rows": self.rows, "passes": self.passes,
                 "conversions": self.conversions}
 
 
-def sqnr_db(signal: float, mse: float) -> float:
-    """10 log10(signal / mse); +inf without error, -inf for a constant signal with error."""
-    if mse <= 0:
+def sqnr_db(signal: float, error: float) -> float:
+    """10 log10(signal / error) of two variances; +inf without error, -inf
+    for a constant signal with error."""
+    if error <= 0:
         return math.inf
     if signal <= 0:
         return -math.inf
-    return 10.0 * math.log10(signal / mse)
+    return 10.0 * math.log10(signal / error)
 
 
 def network_sqnr_db(layers) -> float:
@@ -173,22 +188,21 @@ def layer_error(datapath: Datapath, convention: EncodingConvention, stats: Layer
             passes_cache[key] = one
     n = reduction
     passes = max(1, n // rows)
-    mse = passes * one.variance + (passes * one.bias) ** 2
-    quantization = passes * one.quant_variance + (passes * one.quant_bias) ** 2
     frozen = n * one.frozen
-    dac = n * one.dac_square + n * (n - 1) * one.dac_mean ** 2
-    total = mse + frozen + dac
+    dac = n * max(one.dac_square - one.dac_mean ** 2, 0.0)
+    total = passes * one.variance + frozen + dac
+    offset = passes * one.bias + n * one.dac_mean
     conversions = passes * len(stats.inputs) * len(stats.weights)
-    return LayerError(name, sqnr_db(signal, total), signal, float(total), float(quantization),
-                      float(passes * one.noise + frozen), float(dac), rows, passes,
-                      conversions)
+    return LayerError(name, sqnr_db(signal, total), signal, float(total), float(offset),
+                      float(passes * one.quant_variance), float(passes * one.noise + frozen),
+                      float(dac), rows, passes, conversions)
 
 
 @dataclass(frozen=True)
 class _PassError:
     """One pass of ``rows`` rows through every (input slice, weight slice)
-    conversion, shift-added: error ``variance`` and ``bias`` with the device
-    noise, ``quant_*`` without it, the device noise variance ``noise``; per
+    conversion, shift-added: error ``variance`` and mean ``bias`` with the
+    device noise, ``quant_variance`` without it, the device noise variance ``noise``; per
     product: the frozen programming error across input slices (``frozen``),
     the DAC rounding times the weight code (``dac_mean`` = E[D] E[W],
     ``dac_square`` = E[D^2] E[W^2])."""
@@ -197,7 +211,6 @@ class _PassError:
     bias: float
     noise: float
     quant_variance: float
-    quant_bias: float
     frozen: float
     dac_mean: float
     dac_square: float
@@ -215,18 +228,21 @@ def _pass_error(datapath: Datapath, stats: LayerStats, rows: int) -> _PassError:
     device = datapath.device
     relative = device.programming_sigma ** 2 + device.read_noise_sigma ** 2
     top = datapath.adc.top(stats.inputs[0].full_scale, stats.weights[0].full_scale)
-    variance, bias, noise = _conversions(datapath.adc.bits, top, sums, a, b, in_gain, w_gain,
-                                         rows, relative)
-    quant = (variance, bias) if relative == 0 else \
-        _conversions(datapath.adc.bits, top, sums, a, b, in_gain, w_gain, rows, 0.0)[:2]
-    _, x_sq = a.code(in_gain)
-    frozen = device.programming_sigma ** 2 \
-        * float(np.sum(w_gain ** 2 * np.diag(b.second))) \
-        * max(x_sq - float(np.sum(in_gain ** 2 * np.diag(a.second))), 0.0)
+    variance, bias, noise, passed = _conversions(datapath.adc.bits, top, sums, a, b, in_gain,
+                                                 w_gain, rows, relative)
+    quant = variance if relative == 0 else \
+        _conversions(datapath.adc.bits, top, sums, a, b, in_gain, w_gain, rows, 0.0)[0]
+    # the frozen error of a cell, read by every input slice, as far as each
+    # conversion passes it: sum_j g_j^2 E[b_j^2] (t' E[a a'] t - sum_k t_k^2 E[a_k^2])
+    frozen = 0.0
+    for j in range(len(w_gain)):
+        t = in_gain * passed[:, j]
+        frozen += w_gain[j] ** 2 * b.second[j, j] * (
+            float(t @ a.second @ t) - float(np.sum(t * t * np.diag(a.second))))
+    frozen = device.programming_sigma ** 2 * max(frozen, 0.0)
     d_mean, d_sq = a.rounding
     w_mean, w_sq = b.code(w_gain)
-    return _PassError(variance, bias, noise, quant[0], quant[1], frozen, d_mean * w_mean,
-                      d_sq * w_sq)
+    return _PassError(variance, bias, noise, quant, frozen, d_mean * w_mean, d_sq * w_sq)
 
 
 def _column_sum(ins: ValueStats, scale: float, ws: ValueStats, rows: int):
@@ -234,29 +250,35 @@ def _column_sum(ins: ValueStats, scale: float, ws: ValueStats, rows: int):
     return values * scale, pmf
 
 
-def _conversions(bits, top, sums, a, b, in_gain, w_gain, rows,
-                 relative) -> tuple[float, float, float]:
-    """(variance, bias, device-noise variance) of one pass's shift-added
-    conversions: per conversion its exact error variance; across
-    conversions the part of the errors that follows the sums, correlated
-    through the operands they share (Cov(S_kj, S_k'j') = rows (E[a_k a_k']
-    E[b_j b_j'] - E[a_k] E[a_k'] E[b_j] E[b_j'])); the biases add up."""
+def _conversions(bits, top, sums, a, b, in_gain, w_gain, rows, relative):
+    """(error variance, error mean, device-noise variance, noise gains) of
+    one pass's shift-added conversions: per conversion its exact error
+    variance; across conversions the part of the errors that follows the
+    sums, correlated through the operands they share (Cov(S_kj, S_k'j') =
+    rows (E[a_k a_k'] E[b_j b_j'] - E[a_k] E[a_k'] E[b_j] E[b_j'])); the
+    share of its noise each conversion passes (K x J)."""
     follow = np.zeros((len(in_gain), len(w_gain)))
+    passed = np.ones_like(follow)
     residual = bias = noise = 0.0
     for k, row in enumerate(sums):
         for j, (values, pmf) in enumerate(row):
             gain = in_gain[k] * w_gain[j]
             var_sum = rows * (a.second[k, k] * b.second[j, j] - (a.mean[k] * b.mean[j]) ** 2)
-            sigma = math.sqrt(rows * relative * a.second[k, k] * b.second[j, j])
+            # the noise of sum S: relative x sqrt(sum of a^2 b^2 over its rows),
+            # E[a^2 b^2] / E[a b] per unit of S (exact for 1-bit slices)
+            mean_product = a.mean[k] * b.mean[j]
+            spread = a.second[k, k] * b.second[j, j] / mean_product if mean_product > 0 else 0.0
+            sigma = np.sqrt(relative * spread * np.clip(values, 0.0, None))
             err = conversion_error(values, pmf, bits, top, sigma)
             slope = err.covariance / var_sum if var_sum > 0 else 0.0
             residual += gain * gain * max(err.variance - slope * slope * var_sum, 0.0)
             follow[k, j] = gain * slope
+            passed[k, j] = err.noise_gain
             bias += gain * err.mean
-            noise += gain * gain * sigma * sigma
+            noise += gain * gain * rows * relative * a.second[k, k] * b.second[j, j]
     shared = rows * (float(np.sum((a.second @ follow @ b.second) * follow))
                      - float(a.mean @ follow @ b.mean) ** 2)
-    return residual + max(shared, 0.0), bias, noise
+    return residual + max(shared, 0.0), bias, noise, passed
 
 
 def _signal(convention: EncodingConvention, dists, reduction: int) -> float:

@@ -25,8 +25,7 @@ from typing import Any
 import numpy as np
 
 from cimdse.encoding import bit_matrix, encode, natural_width, resolve_encoding, slice_widths
-from cimdse.mapping.actions import (EncodingConvention, OperandEncoding, layer_distributions,
-                                    reduction_size, row_capacity)
+from cimdse.statistics import EncodingConvention, OperandEncoding, layer_distributions, reduction_size, row_capacity
 from cimdse.workload.distributions import Histogram, rebin
 
 from .datapath import Datapath
@@ -45,12 +44,14 @@ class MonteCarloError(ValueError):
 
 @dataclass(frozen=True)
 class MonteCarloResult:
-    """SQNR of the simulated outputs, the sample variance of the ideal
-    outputs and the mean-square error (code LSBs^2), over ``outputs``."""
+    """SQNR of the simulated outputs: the sample variances of the ideal
+    outputs and of the error (code LSBs^2), the error's mean (code LSBs),
+    over ``outputs``."""
 
     sqnr_db: float
     signal: float
-    mse: float
+    error: float
+    offset: float
     outputs: int
 
 
@@ -139,8 +140,9 @@ def simulate(datapath: Datapath, convention: EncodingConvention, layer: Any,
     got, exact = _datapath(datapath, a, b, x_op, w_op, layer, rng)
     error = got - exact
     signal = float(np.var(ideal))
-    mse = float(np.mean(error * error))
-    return MonteCarloResult(sqnr_db(signal, mse), signal, mse, outputs)
+    variance = float(np.var(error))
+    return MonteCarloResult(sqnr_db(signal, variance), signal, variance, float(np.mean(error)),
+                            outputs)
 
 
 def _on_grid(values: np.ndarray, hist: Histogram, grid: Histogram, outputs: int,

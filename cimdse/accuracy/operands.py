@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cimdse.encoding import EncodedHistogram, bit_matrix, natural_width, resolve_encoding
-from cimdse.mapping.actions import OperandEncoding
+from cimdse.statistics import OperandEncoding
 from cimdse.workload.distributions import Histogram, rebin
 
 #: Code LSBs per value step of encodings whose code is not the value plus a

@@ -12,7 +12,7 @@ import cimdse
 from cimdse.accuracy import (Converter, Datapath, Device, ErrorModel, conversion_error,
                              datapath_of, layer_error, network_sqnr_db)
 from cimdse.accuracy.montecarlo import MonteCarloError, simulate
-from cimdse.mapping.actions import EncodingConvention, OperandEncoding, layer_stats
+from cimdse.statistics import EncodingConvention, OperandEncoding, layer_stats
 from cimdse.spec.errors import SpecError
 from cimdse.workload import load_workload
 from cimdse.workload.distributions import Histogram
@@ -59,7 +59,7 @@ def test_whole_datapath_by_hand():
     path = Datapath(Converter("adc", 4, rows=1))
     err = layer_error(path, conv, stats, 1, dists, rows=1)
     assert err.signal == pytest.approx((256 ** 2 - 1) / 12)
-    assert err.mse == pytest.approx(6120 / 256)
+    assert err.error == pytest.approx(6120 / 256) and err.offset == pytest.approx(0.0, abs=1e-9)
     assert err.sqnr_db == pytest.approx(23.588, abs=5e-4)
     assert 10 * math.log10(5461.25 / (6120 / 256)) == pytest.approx(23.588, abs=5e-4)
 
@@ -158,37 +158,23 @@ def test_sqnr_rises_with_adc_bits(layer):
     assert all(b > a for a, b in zip(sqnr, sqnr[1:])), sqnr
 
 
-@pytest.mark.parametrize("bits", [10, 12])
+@pytest.mark.parametrize("bits", [6, 8, 10])
 @pytest.mark.parametrize("attribute", ["cell.programming_sigma", "cell.read_noise_sigma"])
-def test_sqnr_falls_with_device_sigma(attribute, bits):
-    """Where the ADC is fine enough for the device to matter. (Below that,
-    noise dithers the coarse quantiser: see the next test.)"""
-    lyr = _layer("layer1.0.conv1")
+@pytest.mark.parametrize("layer", ["conv1", "layer1.0.conv1"])
+def test_sqnr_falls_with_device_sigma(attribute, bits, layer):
+    """(On a 4-bit ADC the device noise is far below a step, and a little of
+    it can even dither the quantiser's rounding of sums that sit exactly on
+    a decision level.)"""
+    lyr = _layer(layer)
     sqnr = [ErrorModel(cimdse.load(FIG5, overrides={"ADC_BITS": bits, attribute: s})
-                       ).sqnr_db(lyr) for s in (0.0, 0.01, 0.02, 0.05, 0.1, 0.2)]
+                       ).sqnr_db(lyr) for s in (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)]
     assert all(b < a for a, b in zip(sqnr, sqnr[1:])), sqnr
-
-
-def test_noise_can_dither_a_coarse_adc():
-    """A 6-bit ADC on fig5's 3x3 conv: its rounding errors follow the sums
-    (coherent over slices and passes); 2 % read noise randomises them and
-    the SQNR rises, by about 0.4 dB, in the analytic model as in the
-    value-level simulation."""
-    lyr = _layer("layer1.0.conv1")
-    got = {}
-    for sigma in (0.0, 0.02):
-        model = ErrorModel(cimdse.load(FIG5, overrides={"ADC_BITS": 6,
-                                                        "cell.read_noise_sigma": sigma}))
-        mc = simulate(model.datapath, model.convention, lyr, outputs=1500, seed=7)
-        got[sigma] = (model.sqnr_db(lyr), mc.sqnr_db)
-    assert got[0.02][0] > got[0.0][0] + 0.2
-    assert all(abs(a - m) < 0.5 for a, m in got.values()), got
 
 
 def test_digital_datapath_adds_no_error():
     model = ErrorModel(cimdse.load("configs/macros/digital_baseline.yaml"))
     err = model.layer(_layer("layer1.0.conv1"))
-    assert err.sqnr_db == math.inf and err.mse == 0 and err.signal > 0
+    assert err.sqnr_db == math.inf and err.error == 0 and err.signal > 0
 
 
 def test_network_sqnr_is_the_worst_layer():
