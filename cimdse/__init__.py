@@ -17,10 +17,11 @@ __all__ = ["load", "evaluate", "read_results", "Design", "NetworkResult", "SpecE
            "CimdseError", "__version__"]
 
 
-def read_results(directory, columns=None, *, layers=False):
+def read_results(directory, columns=None, *, layers=False, macros=False):
     """A sweep's results as a pandas DataFrame: one row per design, or one
-    per design x layer with ``layers=True``; ``columns`` selects columns."""
+    per design x layer with ``layers=True``, or one per design x macro of a
+    placed pipeline with ``macros=True``; ``columns`` selects columns."""
     from .dse.store import read_results as _read  # pyarrow only when asked for
-    return _read(directory, columns, layers=layers)
+    return _read(directory, columns, layers=layers, macros=macros)
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

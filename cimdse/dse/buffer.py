@@ -1,6 +1,6 @@
-"""Rows waiting for the store. The driver buffers design, layer and trial-log
-rows and flushes them together as one commit (designs, layers, then the
-trial log, whose part commits the flush; see :mod:`.store`) once
+"""Rows waiting for the store. The driver buffers design, layer, macro and
+trial-log rows and flushes them together as one commit (designs, layers,
+macros, then the trial log, whose part commits the flush; see :mod:`.store`) once
 ``execution.flush_rows`` rows or ``flush_seconds`` have gathered."""
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ class RowBuffer:
                 or time.monotonic() - self.last_flush >= self.flush_seconds)
 
     def flush(self) -> None:
-        """Write the buffered rows: designs, layers, then the trial log (the commit
+        """Write the buffered rows: designs, layers, macros, then the trial log (the commit
         record). Each kind is cleared once written, so a flush that is interrupted
         and retried never writes a part twice."""
         b = self.rows
         if (b["trials"] or b["designs"]) and self.flush_name is None:
             # One name for the flush's parts; the trials part (written last) commits it.
             self.flush_name = self.store.new_part_name()
-        for kind in ("designs", "layers", "trials"):
+        for kind in ("designs", "layers", "macros", "trials"):
             if b[kind]:
                 types = self.parameter_types if kind == "designs" else None
                 self.store.write_rows(kind, b[kind], types, name=self.flush_name)

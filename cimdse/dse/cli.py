@@ -45,7 +45,8 @@ def add_sweep_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--evaluator", default=None, metavar="MODULE:FUNCTION",
                    help="per-design evaluator evaluate_point(spec_path, overrides, workload, seed) "
-                        "-> (record, layer_rows) (default: cimdse.load + cimdse.evaluate)")
+                        "-> (record, layer_rows[, macro_rows]) (default: cimdse.load + "
+                        "cimdse.evaluate)")
     p.set_defaults(func=run_sweep_command)
     return p
 

@@ -1,7 +1,7 @@
 """What a worker runs: evaluate one design (all its workloads) into a row.
 
 ``evaluate_point(spec_path, overrides, workload, seed) -> (record, layer_rows)``
-is the pluggable per-design evaluator. The default one is built on
+(or ``(record, layer_rows, macro_rows)``) is the pluggable per-design evaluator. The default one is built on
 ``cimdse.load`` + ``cimdse.evaluate`` and imported lazily, so tests and
 benchmarks can pass a fast fake (any picklable function with that
 signature). ``evaluate_chunk`` is the Ray task body: it never raises for a
@@ -28,10 +28,11 @@ log = logging.getLogger(__name__)
 #: Status of a design that was not started because the sweep's wall time passed.
 SKIPPED = "skipped"
 
-EvaluatePoint = Callable[[str, dict, dict, int], tuple[dict, list[dict]]]
+EvaluatePoint = Callable[[str, dict, dict, int], tuple]
 
 #: Extensive metrics: summed over workloads when a design runs several.
-_SUMMED = ("energy_pj", "macs", "cycles", "latency_s")
+_SUMMED = ("energy_pj", "macs", "cycles", "latency_s", "pipeline_latency_s",
+           "sequential_latency_s", "interconnect_energy_pj", "reload_energy_pj")
 
 
 @functools.lru_cache(maxsize=32)
@@ -74,8 +75,15 @@ def layer_rows_of(result) -> list[dict]:
     return rows
 
 
+def macro_rows_of(result) -> list[dict]:
+    """Per-macro rows of a result: ``macro_records()`` if it has one (a placed
+    pipeline, :mod:`cimdse.system`), else none."""
+    fn = getattr(result, "macro_records", None)
+    return [dict(r) for r in fn()] if callable(fn) else []
+
+
 def default_evaluate_point(spec_path: str, overrides: dict, workload: dict,
-                           seed: int) -> tuple[dict, list[dict]]:
+                           seed: int) -> tuple[dict, list[dict], list[dict]]:
     """The real evaluator: :func:`cimdse.spec.load` then
     :func:`cimdse.evaluate.evaluate`. The evaluation is
     deterministic, so ``seed`` is not needed (other evaluators may use it)."""
@@ -88,7 +96,7 @@ def default_evaluate_point(spec_path: str, overrides: dict, workload: dict,
     else:
         network = _network(json.dumps(workload, sort_keys=True))
     result = evaluate(design, network)
-    return dict(result.record()), layer_rows_of(result)
+    return dict(result.record()), layer_rows_of(result), macro_rows_of(result)
 
 
 def is_max_utilization(workload: dict) -> bool:
@@ -117,7 +125,7 @@ def combine_records(records: list[dict]) -> dict:
             out[key] = records[0].get(key)
         elif key in _SUMMED or key.startswith("e."):
             out[key] = sum(values)
-        elif key == "area_mm2":
+        elif key in ("area_mm2", "n_macros_used"):
             out[key] = max(values)
         else:
             out[key] = values[0]
@@ -129,6 +137,10 @@ def combine_records(records: list[dict]) -> dict:
         out["tops"] = 2 * macs / lat / 1e12
         if area:
             out["tops_per_mm2"] = out["tops"] / area
+    rates = [r.get("throughput_inferences_per_s") for r in records]
+    if all(isinstance(t, (int, float)) and t > 0 for t in rates):
+        # one input of each workload in turn: the periods add
+        out["throughput_inferences_per_s"] = 1.0 / sum(1.0 / t for t in rates)
     if "utilization" in out and "cycles" in out:
         cyc = [r.get("cycles") or 0 for r in records]
         util = [r.get("utilization") or 0 for r in records]
@@ -161,22 +173,26 @@ def evaluate_design(item: dict, spec_path: str, workloads: list[dict],
     bad design (a design past its time or memory limit is an ``error`` row).
 
     ``item`` is ``{"design_id", "overrides", "seed"}``. Returns
-    ``{"design_id", "status", "error", "record", "layers", "eval_s", "worker", "started_at"}``.
+    ``{"design_id", "status", "error", "record", "layers", "macros", "eval_s", "worker",
+    "started_at"}``.
     """
     from ..errors import CimdseError
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    status, error, record, layers = "ok", None, {}, []
+    status, error, record, layers, macros = "ok", None, {}, [], []
     try:
         records = []
         with design_limits(limits):
             for w in workloads:
-                rec, rows = evaluate_point(spec_path, dict(item["overrides"]), w, item["seed"])
+                rec, rows, *more = evaluate_point(spec_path, dict(item["overrides"]), w,
+                                                  item["seed"])
                 records.append(rec)
                 label = w["name"] if not w.get("layers") else \
                     f"{w['name']}[{','.join(map(str, w['layers']))}]"
                 for i, row in enumerate(rows):
                     layers.append({"workload": label, "layer_index": i, **row})
+                for row in (more[0] if more else []):
+                    macros.append({"workload": label, **row})
         record = combine_records(records)
     except infeasible_types() as err:
         status, error = "infeasible", _short(err)
@@ -189,8 +205,10 @@ def evaluate_design(item: dict, spec_path: str, workloads: list[dict],
     except Exception as err:  # noqa: BLE001 - a bad design must not crash the sweep
         status, error = "error", _short(err)
         log.debug("design %s failed:\n%s", item["design_id"], traceback.format_exc())
+    if status != "ok":
+        macros = []
     return {"design_id": item["design_id"], "status": status, "error": error, "record": record,
-            "layers": layers, "eval_s": time.perf_counter() - t0,
+            "layers": layers, "macros": macros, "eval_s": time.perf_counter() - t0,
             "worker": worker or worker_label(), "started_at": started}
 
 
@@ -199,7 +217,7 @@ def skipped(item: dict, worker: str) -> dict:
     had passed: ``status`` ``skipped`` (the runner leaves its trial open, so a
     resumed sweep evaluates it)."""
     return {"design_id": item["design_id"], "status": SKIPPED, "error": None, "record": {},
-            "layers": [], "eval_s": 0.0, "worker": worker,
+            "layers": [], "macros": [], "eval_s": 0.0, "worker": worker,
             "started_at": datetime.now(timezone.utc)}
 
 

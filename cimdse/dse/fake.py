@@ -48,11 +48,15 @@ def fake_evaluate_point(spec_path: str, overrides: dict, workload: dict, seed: i
     area = (rows * cols * 0.05 + cols * 4887 + rows * 20 + 65536) / 1e6
     layer_rows = [{"layer": f"L{i}", "energy_pj": energy / n_layers, "cycles": cycles / n_layers}
                   for i in range(n_layers)]
+    # one stage on one macro: no placement
+    pipeline = {"n_macros_used": 1, "pipeline_latency_s": latency, "sequential_latency_s": latency,
+                "throughput_inferences_per_s": 1 / latency, "interconnect_energy_pj": 0.0,
+                "reload_energy_pj": macs / rows * 1e-3}
     return ({"energy_pj": energy, "macs": macs, "energy_per_mac_fj": energy * 1e3 / macs,
              "cycles": cycles, "latency_s": latency, "tops": 2 * macs / latency / 1e12,
              "tops_per_w": 2 * macs / energy, "area_mm2": area,
              "tops_per_mm2": 2 * macs / latency / 1e12 / area, "utilization": 1.0,
-             "e.adc": e_adc, "e.cell": e_cell, "e.dac_bank": e_dac}, layer_rows)
+             **pipeline, "e.adc": e_adc, "e.cell": e_cell, "e.dac_bank": e_dac}, layer_rows)
 
 
 def slow_fake_evaluate_point(spec_path, overrides, workload, seed):

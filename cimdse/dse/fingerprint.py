@@ -40,7 +40,7 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 #: Package folders whose files are model inputs (not validation references).
 MODEL_DATA_DIRS = ("components/data",)
 #: Entry-point groups whose plug-ins change what a design evaluates to.
-PLUGIN_GROUPS = ("cimdse.components", "cimdse.encodings")
+PLUGIN_GROUPS = ("cimdse.components", "cimdse.encodings", "cimdse.placements")
 #: Layer files of one workload directory that are hashed at most.
 MAX_WORKLOAD_FILES = 10_000
 

@@ -56,7 +56,7 @@ class SweepSummary:
             lines.append(f"Pareto front ({len(self.front)} of {c.get('ok', 0)} feasible designs; "
                          + ", ".join(f"{k} ({v})" for k, v in self.objectives.items()) + "):")
             lines.extend(_front_table(self.front, list(self.objectives), self.max_front_rows))
-        lines.append(f"results: {self.out_dir}/  (designs/*.parquet, layers/*.parquet; "
+        lines.append(f"results: {self.out_dir}/  (designs/, layers/, macros/ *.parquet; "
                      f"cimdse.read_results('{self.out_dir}'), cimdse pareto {self.out_dir})")
         return "\n".join(lines)
 

@@ -94,6 +94,11 @@ def layer_rows(result: dict) -> list[dict]:
     return [{"design_id": result["design_id"], **lr} for lr in result["layers"]]
 
 
+def macro_rows(result: dict) -> list[dict]:
+    """The macros-table rows of a worker's ``result`` (placed pipelines only)."""
+    return [{"design_id": result["design_id"], **m} for m in result.get("macros") or []]
+
+
 def trial_row(study_name: str, ft, design_id: str | None) -> dict:
     """The trial-log row of a finished trial (an Optuna ``FrozenTrial``)."""
     from optuna.distributions import distribution_to_json

@@ -42,7 +42,8 @@ from .evaluation import SKIPPED, EvaluatePoint
 from .executors import Dispatcher, make_executor
 from .parser import load_sweep
 from .report import BestDesigns, Progress, SweepSummary, pareto_rows, status_counts
-from .rows import cache_columns, cached_row, design_row, layer_rows, parameter_types, trial_row
+from .rows import (cache_columns, cached_row, design_row, layer_rows, macro_rows,
+                   parameter_types, trial_row)
 from .schema import Sweep
 from .store import COMPACT_AFTER_PARTS, LEGACY_STATE_FILE, ResultStore, StoreError, write_error
 from .study import (DESIGN_ATTR, batch_size, create_study, default_batch_size, has_journal,
@@ -167,6 +168,7 @@ class Runner:
         self.cache[row["design_id"]] = cached_row(row, self.cache_columns)
         self.rows.add("designs", [row])
         self.rows.add("layers", layer_rows(result))
+        self.rows.add("macros", macro_rows(result))
         self.evaluated += 1
         self.best.add(row)
 

@@ -5,6 +5,8 @@ Layout of ``DIR``::
     sweep.yaml                  copy of the sweep file as written
     designs/part-*.parquet      one row per evaluated design
     layers/part-*.parquet       one row per design x layer
+    macros/part-*.parquet       one row per design x macro of a placed pipeline
+                                (cimdse.system; designs without a placement have none)
     trials/part-*.parquet       the trial log (trial -> design_id, params, values,
                                 state): the commit record of each flush
     study.journal               the Optuna study (journal storage; see study.py)
@@ -21,14 +23,14 @@ a part is never rewritten. Schemas are unified across parts when reading
 (columns that appear in later parts are kept; missing ones read as null).
 
 Plain Parquet readers (``pandas.read_parquet(DIR / "designs")``) take the
-schema of the first file in name order, so each of ``designs/`` and
-``layers/`` also holds a zero-row ``part-00000000000000000000-schema.parquet``
+schema of the first file in name order, so each of ``designs/``,
+``layers/`` and ``macros/`` also holds a zero-row ``part-00000000000000000000-schema.parquet``
 carrying the union schema of all parts; it is atomically replaced whenever a
 new column appears (the only file ever replaced, and it holds no rows).
 
 A runner flush writes the parts of one batch under one name (designs,
-layers, then trials). The trials part is the commit record: on resume,
-designs/layers parts without a trials part of the same name (a crash in the
+layers, macros, then trials). The trials part is the commit record: on resume,
+designs/layers/macros parts without a trials part of the same name (a crash in the
 middle of a flush) are rolled back by :meth:`ResultStore.rollback_uncommitted`.
 
 Reading costs per part, so a sweep that ends with at least
@@ -63,7 +65,9 @@ from ..metrics import METRIC_NAMES
 
 log = logging.getLogger(__name__)
 
-KINDS = ("designs", "layers", "trials")
+KINDS = ("designs", "layers", "macros", "trials")
+#: The kinds a flush writes before its trials part (the commit record).
+ROW_KINDS = ("designs", "layers", "macros")
 LEGACY_STATE_FILE = "study.pkl"      # old versions' pickled sampler: never loaded
 LOCK_FILE = ".lock"
 SWEEP_FILE = "sweep.yaml"
@@ -84,6 +88,12 @@ DESIGN_TYPES: dict[str, pa.DataType] = {
 }
 LAYER_TYPES: dict[str, pa.DataType] = {
     "design_id": pa.string(), "workload": pa.string(), "layer_index": pa.int64(),
+}
+MACRO_TYPES: dict[str, pa.DataType] = {
+    "design_id": pa.string(), "workload": pa.string(), "macro": pa.int64(),
+    "stage": pa.int64(), "layers": pa.string(), "stationary": pa.bool_(),
+    "weights": pa.float64(), "fill": pa.float64(), "busy_s": pa.float64(),
+    "utilization": pa.float64(), "idle_s": pa.float64(),
 }
 TRIAL_TYPES: dict[str, pa.DataType] = {
     "study": pa.string(), "trial": pa.int64(), "design_id": pa.string(), "state": pa.string(), "values": pa.string(),
@@ -311,13 +321,14 @@ class ResultStore:
         the types already in the store (so parts agree), else inferred."""
         if not rows:
             return None
-        base = {"designs": DESIGN_TYPES, "layers": LAYER_TYPES, "trials": TRIAL_TYPES}[kind]
+        base = {"designs": DESIGN_TYPES, "layers": LAYER_TYPES, "macros": MACRO_TYPES,
+                "trials": TRIAL_TYPES}[kind]
         known = self.known_schema(kind) if kind != "trials" else None
         seen = {f.name: f.type for f in known} if known is not None else {}
         return self.write_part(kind, to_table(rows, {**base, **(types or {})}, seen), name)
 
     def rollback_uncommitted(self) -> list[Path]:
-        """Remove designs/layers parts of a flush that never wrote its trials part
+        """Remove designs/layers/macros parts of a flush that never wrote its trials part
         (the process died in the middle of a flush); returns what was removed.
 
         A part is uncommitted when no trials part has its name and it is newer than
@@ -328,7 +339,7 @@ class ResultStore:
         committed = {p.name for p in self.parts("trials")}
         newest = max(committed, default="")
         removed = []
-        for kind in ("designs", "layers"):
+        for kind in ROW_KINDS:
             for part in self.parts(kind):
                 if part.name not in committed and part.name > newest:
                     log.warning("rolling back %s (its flush did not complete)", part)
@@ -380,7 +391,7 @@ class ResultStore:
         atomic_write_bytes(record, json.dumps({"part": name, "replaces": committed}).encode(),
                            self.staging)
         replaced = set(committed)
-        for kind in ("designs", "layers", "trials"):
+        for kind in (*ROW_KINDS, "trials"):
             old = [p for p in self.parts(kind) if p.name in replaced]
             if old:
                 self._write_file(kind, name, _merged(old))
@@ -500,16 +511,23 @@ def _aligned(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def read_results(root: str | Path, columns: Iterable[str] | None = None, *,
-                 layers: bool = False):
+                 layers: bool = False, macros: bool = False):
     """The results of a sweep directory as a pandas DataFrame, sorted by trial.
 
     One row per design; with ``layers=True`` the per-layer table instead (one row
-    per design x workload layer, joined to the designs by ``design_id``).
-    ``columns`` selects columns (unknown names are skipped).
+    per design x workload layer, joined to the designs by ``design_id``); with
+    ``macros=True`` the per-macro table of placed pipelines (one row per design
+    x workload x macro). ``columns`` selects columns (unknown names are skipped).
     """
-    return ResultStore(root).read_frame("layers" if layers else "designs", columns)
+    kind = "layers" if layers else "macros" if macros else "designs"
+    return ResultStore(root).read_frame(kind, columns)
 
 
 def read_layers(root: str | Path, columns: Iterable[str] | None = None):
     """The per-layer rows (design x layer) of a sweep directory."""
     return ResultStore(root).read_frame("layers", columns)
+
+
+def read_macros(root: str | Path, columns: Iterable[str] | None = None):
+    """The per-macro rows (design x workload x macro) of a sweep directory."""
+    return ResultStore(root).read_frame("macros", columns)
