@@ -4,7 +4,8 @@ module imports the package facade, and module-level imports form no circle.
 
 The stages, earliest first (docs/architecture.md describes the rooms):
 foundations (errors, version, text files, bounds, metrics, shipped configs, plug-in lookup)
--> workload -> profile -> encoding -> components -> spec -> mapping -> accuracy ->
+-> workload -> profile -> encoding -> components -> spec -> statistics -> pricing ->
+mapping -> accuracy ->
 system -> evaluate -> reference, validation -> dse -> cli -> the facade ``cimdse``.
 
 Inside dse the modules follow the sweep's own flow (:data:`DSE_STAGES`),
@@ -25,6 +26,8 @@ STAGES: tuple[frozenset[str], ...] = (
     frozenset({"encoding"}),
     frozenset({"components"}),
     frozenset({"spec"}),
+    frozenset({"statistics"}),           # operand distributions -> encodings -> slices
+    frozenset({"pricing"}),              # the ActionTable, priced by the component models
     frozenset({"mapping"}),
     frozenset({"accuracy"}),             # the analog error of a design's layers
     frozenset({"system"}),               # the layers placed over the macros and pipelined

@@ -10,7 +10,7 @@ constraints, loop orders), :mod:`.search` (exhaustive / random-pruned),
 :mod:`.actions` (ActionTable), :mod:`.evaluate_layer` (evaluate).
 """
 
-from .actions import ActionTable, build_action_table
+from cimdse.pricing import ActionTable, build_action_table
 from .arch import Arch, build_arch
 from .batch import BatchContext, BatchResult, Template, evaluate_batch
 from .errors import MappingError, NoValidMappingError

@@ -31,7 +31,8 @@ from typing import Any, Callable
 
 from cimdse.spec.model import Design
 
-from .actions import ActionTable, build_action_table, signed_parts
+from cimdse.pricing import ActionTable, build_action_table
+from cimdse.statistics import signed_parts
 from .arch import Arch, build_arch
 from .errors import MappingError
 from .nest import NestResult, analyze

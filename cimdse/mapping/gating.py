@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .actions import ActionTable
+from cimdse.pricing import ActionTable
 from .arch import Arch
 
 

@@ -56,7 +56,7 @@ import numpy as np
 
 from cimdse.spec.model import MAPPER_METRICS, MapperSettings
 
-from .actions import ActionTable
+from cimdse.pricing import ActionTable
 from .arch import Arch, fits_mesh_batch
 from .batch import BatchContext, evaluate_batch
 from .errors import MappingError, NoValidMappingError

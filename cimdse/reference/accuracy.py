@@ -41,8 +41,8 @@ from cimdse.encoding import EncodedHistogram
 from cimdse.errors import CimdseError
 from cimdse.mapping import SearchSettings, build_action_table
 from cimdse.mapping import evaluate as map_network
-from cimdse.mapping.actions import (EncodingConvention, LayerStats, TableCache,
-                                    component_rows, layer_stats, stats_of_encoded)
+from cimdse.pricing import TableCache, component_rows
+from cimdse.statistics import EncodingConvention, LayerStats, layer_stats, stats_of_encoded
 from cimdse.mapping.evaluate_layer import LayerResult, settings_from_design
 from cimdse.spec import Design
 

@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 
 from cimdse.encoding import bit_matrix, resolve_encoding, slice_widths
-from cimdse.mapping.actions import EncodingConvention, OperandEncoding, encoded_operand
+from cimdse.statistics import EncodingConvention, OperandEncoding, encoded_operand
 from cimdse.workload.distributions import Histogram
 
 

@@ -48,7 +48,8 @@ import numpy as np
 
 from cimdse.components import ACTIONS, get_model
 from cimdse.encoding import point_stats
-from cimdse.mapping.actions import LayerStats, component_model, component_rows
+from cimdse.pricing import component_model, component_rows
+from cimdse.statistics import LayerStats
 
 from .operands import OperandSample
 

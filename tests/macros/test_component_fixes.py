@@ -20,7 +20,7 @@ def test_sram_cell_level_input_reads_once_weighted_by_xbar():
 
 
 def test_sram_cell_level_mode_does_not_multiply_by_code():
-    from cimdse.mapping.actions import EncodingConvention, OperandEncoding, layer_stats
+    from cimdse.statistics import EncodingConvention, OperandEncoding, layer_stats
     from cimdse.workload import default_distributions
     conv = EncodingConvention(OperandEncoding("offset", 8, 8), OperandEncoding("offset", 8, 8),
                               OperandEncoding("offset", 8, 8))

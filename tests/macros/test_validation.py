@@ -111,7 +111,7 @@ def test_bad_rows_are_rejected():
 
 
 def test_mean_distributions_set_average_values():
-    from cimdse.mapping.actions import EncodingConvention, OperandEncoding, layer_stats
+    from cimdse.statistics import EncodingConvention, OperandEncoding, layer_stats
     dists = distributions_for("mean=0.6")
     conv = EncodingConvention(*(OperandEncoding("magnitude", 4, 4),) * 3, resample="cimloop")
     stats = next(layer_stats(conv, distributions={**dists, "Outputs": dists["Inputs"]}).pairs())
@@ -121,7 +121,7 @@ def test_mean_distributions_set_average_values():
 
 
 def test_cimloop_jia_distributions_match_its_iso_histograms():
-    from cimdse.mapping.actions import EncodingConvention, OperandEncoding, layer_stats
+    from cimdse.statistics import EncodingConvention, OperandEncoding, layer_stats
     dists = distributions_for("cimloop_jia")
     conv = EncodingConvention(OperandEncoding("offset_if_signed", 1, 1),
                               OperandEncoding("offset_if_signed", 1, 1),

@@ -11,7 +11,7 @@ import pytest
 from cimdse.components import ComponentModel, register
 from cimdse.evaluate import check_finite
 from cimdse.mapping import MappingError
-from cimdse.mapping.actions import build_action_table
+from cimdse.pricing import PricingError, build_action_table
 from cimdse.mapping.evaluate_layer import NetworkResult
 from cimdse.mapping.mapspace import (MAX_DIM_BOUND, MapspaceTooLargeError, _factorize,
                                      check_problem_size, count_factorizations, divisors,
@@ -108,7 +108,7 @@ def _design_with(cls: str) -> Design:
 
 
 def test_non_finite_model_output_names_the_component():
-    with pytest.raises(MappingError, match="component 'broken'.*energy per read"):
+    with pytest.raises(PricingError, match="component 'broken'.*energy per read"):
         build_action_table(_design_with(_Overflowing.name))
 
 

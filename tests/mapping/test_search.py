@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from cimdse.mapping.actions import ActionTable
+from cimdse.pricing import ActionTable
 from cimdse.mapping.arch import build_arch
 from cimdse.mapping.batch import BatchContext, evaluate_batch
 from cimdse.mapping.errors import NoValidMappingError

@@ -8,7 +8,7 @@ import pytest
 
 import cimdse
 from cimdse.evaluate import evaluate
-from cimdse.mapping.actions import EncodingConvention, layer_stats, signed_parts
+from cimdse.statistics import EncodingConvention, layer_stats, signed_parts
 from cimdse.workload import load_workload
 
 SINANGIL = Path(__file__).resolve().parents[2] / "configs" / "macros" / "sinangil_jssc_2021.yaml"

@@ -16,7 +16,8 @@ import cimdse
 from cimdse.cli import main
 from cimdse.components import get_model, model_infos
 from cimdse.mapping import build_action_table
-from cimdse.mapping.actions import component_rows, layer_stats
+from cimdse.pricing import component_rows
+from cimdse.statistics import layer_stats
 from cimdse.testing import check_component_model
 from cimdse.workload.distributions import default_distributions, relu
 

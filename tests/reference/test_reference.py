@@ -14,7 +14,8 @@ import cimdse
 from cimdse.cli import main
 from cimdse.components.converters import adc_energy_pj, ladder_code_energies
 from cimdse.mapping import SearchSettings
-from cimdse.mapping.actions import EncodingConvention, component_model
+from cimdse.pricing import component_model
+from cimdse.statistics import EncodingConvention
 from cimdse.reference import (AccuracyError, accuracy, exact_bits, from_arrays, synthesize,
                               value_level_energies)
 

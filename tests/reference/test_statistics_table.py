@@ -13,9 +13,10 @@ import pytest
 import cimdse
 from cimdse.components.converters import adc_energy_pj
 from cimdse.mapping import SearchSettings, build_action_table
-from cimdse.mapping import actions as actions_mod
+import cimdse.pricing as pricing
 from cimdse.mapping import evaluate_layer
-from cimdse.mapping.actions import EncodingConvention, TableCache, layer_stats
+from cimdse.pricing import TableCache
+from cimdse.statistics import EncodingConvention, layer_stats
 from cimdse.workload import Histogram, conv2d, get_network
 
 REPO = Path(__file__).resolve().parents[2]
@@ -133,8 +134,8 @@ def test_per_slice_stats_differ_and_average_to_the_whole(tiny):
 def test_table_built_once_per_distinct_statistics_and_shape_mapped_once(monkeypatch):
     design = cimdse.load(FIG5)
     builds, searches = [], []
-    real_build, real_search = actions_mod.build_action_table, evaluate_layer.search
-    monkeypatch.setattr(actions_mod, "build_action_table",
+    real_build, real_search = pricing.build_action_table, evaluate_layer.search
+    monkeypatch.setattr(pricing, "build_action_table",
                         lambda *a, **k: builds.append(1) or real_build(*a, **k))
     monkeypatch.setattr(evaluate_layer, "search",
                         lambda *a, **k: searches.append(1) or real_search(*a, **k))
@@ -147,7 +148,7 @@ def test_table_built_once_per_distinct_statistics_and_shape_mapped_once(monkeypa
     # inputs; ReLU layers by rows they can fill: 49, 96, 128, 64) plus one per
     # distinct (statistics, rows the chosen mapping fills) -- never per mapping
     searched = {cache.stats(lyr).key for lyr in net.layers}
-    priced = {actions_mod.layer_stats(cache.convention, lyr,
+    priced = {pricing.layer_stats(cache.convention, lyr,
                                       reduction=cache.filled_rows(lr.instances)).key
               for lyr, lr in zip(net.layers, result.layers)}
     assert len(builds) == cache.builds == len(searched | priced) < len(net.layers)
