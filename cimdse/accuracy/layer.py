@@ -65,7 +65,7 @@ from cimdse.pricing import TableCache
 from cimdse.statistics import EncodingConvention, LayerStats, layer_distributions, reduction_size, row_capacity
 from cimdse.spec.model import Design
 
-from .converter import conversion_error
+from .converter import HERMITE_ORDERS, conversion_error
 from .datapath import Datapath, datapath_of
 from .operands import operand_moments, output_variance, slice_gains, slice_moments
 
@@ -254,30 +254,35 @@ def _conversions(bits, top, sums, a, b, in_gain, w_gain, rows, relative):
     """(error variance, error mean, device-noise variance, noise gains) of
     one pass's shift-added conversions: per conversion its exact error
     variance; across conversions the part of the errors that follows the
-    sums, correlated through the operands they share (Cov(S_kj, S_k'j') =
-    rows (E[a_k a_k'] E[b_j b_j'] - E[a_k] E[a_k'] E[b_j] E[b_j'])); the
-    share of its noise each conversion passes (K x J)."""
-    follow = np.zeros((len(in_gain), len(w_gain)))
-    passed = np.ones_like(follow)
+    sums (their Hermite coefficients), correlated as the sums are through
+    the operands they share (Cov(S_kj, S_k'j') = rows (E[a_k a_k']
+    E[b_j b_j'] - E[a_k] E[a_k'] E[b_j] E[b_j'])); the share of its noise
+    each conversion passes (K x J)."""
+    n_in, n_w = len(in_gain), len(w_gain)
+    follow = np.zeros((HERMITE_ORDERS, n_in * n_w))
+    passed = np.ones((n_in, n_w))
     residual = bias = noise = 0.0
     for k, row in enumerate(sums):
         for j, (values, pmf) in enumerate(row):
             gain = in_gain[k] * w_gain[j]
-            var_sum = rows * (a.second[k, k] * b.second[j, j] - (a.mean[k] * b.mean[j]) ** 2)
             # the noise of sum S: relative x sqrt(sum of a^2 b^2 over its rows),
             # E[a^2 b^2] / E[a b] per unit of S (exact for 1-bit slices)
             mean_product = a.mean[k] * b.mean[j]
             spread = a.second[k, k] * b.second[j, j] / mean_product if mean_product > 0 else 0.0
             sigma = np.sqrt(relative * spread * np.clip(values, 0.0, None))
             err = conversion_error(values, pmf, bits, top, sigma)
-            slope = err.covariance / var_sum if var_sum > 0 else 0.0
-            residual += gain * gain * max(err.variance - slope * slope * var_sum, 0.0)
-            follow[k, j] = gain * slope
+            h = np.array(err.hermite)
+            residual += gain * gain * max(err.variance - float(h @ h), 0.0)
+            follow[:, k * n_w + j] = gain * h
             passed[k, j] = err.noise_gain
             bias += gain * err.mean
             noise += gain * gain * rows * relative * a.second[k, k] * b.second[j, j]
-    shared = rows * (float(np.sum((a.second @ follow @ b.second) * follow))
-                     - float(a.mean @ follow @ b.mean) ** 2)
+    cov = rows * (np.kron(a.second, b.second)
+                  - np.kron(np.outer(a.mean, a.mean), np.outer(b.mean, b.mean)))
+    std = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    scale = np.outer(std, std)
+    rho = np.divide(cov, scale, out=np.zeros_like(cov), where=scale > 0)
+    shared = sum(float(u @ (rho ** (m + 1)) @ u) for m, u in enumerate(follow))
     return residual + max(shared, 0.0), bias, noise, passed
 
 
