@@ -29,6 +29,7 @@ import math
 from pathlib import Path
 from typing import Any, Mapping
 
+from .accuracy import annotate
 from .mapping import MappingError, NetworkResult, SearchSettings
 from .mapping import evaluate as _map_network
 from .mapping import max_utilization_layer
@@ -58,6 +59,7 @@ def evaluate(design: Design | str | Path, workload: Any = MAX_UTILIZATION,
     check_finite(result)
     result.notes = list(design.notes)
     layers = list(network.layers) if layer is None else [network.layers[layer]]
+    annotate(result, design, layers)
     return SystemResult.of(result, pipeline_of(design, result, layers, settings))
 
 

@@ -1,7 +1,7 @@
 """The analog error model: the output error a design's datapath adds to
 each layer, as an SQNR next to the energy.
 
-It sits between the layer statistics (:mod:`cimdse.mapping.actions`) and
+It sits between the layer statistics (:mod:`cimdse.statistics`) and
 the evaluation (:mod:`cimdse.evaluate`), and reads the same encodings,
 slices and column-sum PMFs the energy is priced with.
 

@@ -1,11 +1,11 @@
 """The output error one layer's datapath adds, and its SQNR.
 
 Per layer, from the statistics the energy is priced with
-(:func:`cimdse.mapping.actions.layer_stats`: the same encodings, slices and
+(:func:`cimdse.statistics.layer_stats`: the same encodings, slices and
 column-sum PMFs), for a design's :class:`~.datapath.Datapath`:
 
 * **rows and passes**: a conversion sums ``rows`` = the rows the layer can
-  fill on the ADC's line (:func:`~cimdse.mapping.actions.row_capacity`, as
+  fill on the ADC's line (:func:`~cimdse.statistics.row_capacity`, as
   the ActionTable); an output's N = C x R x S products take
   ``passes = N / rows`` conversions per (input slice, weight slice) pair.
 * **one conversion** of slice pair (k, j): the column-sum PMF of ``rows``
@@ -62,7 +62,8 @@ import numpy as np
 
 from cimdse.encoding import ValueStats, column_sum_pmf
 from cimdse.pricing import TableCache
-from cimdse.statistics import EncodingConvention, LayerStats, layer_distributions, reduction_size, row_capacity
+from cimdse.statistics import (EncodingConvention, LayerStats, layer_distributions,
+                               reduction_size, row_capacity)
 from cimdse.spec.model import Design
 
 from .converter import HERMITE_ORDERS, conversion_error
@@ -124,7 +125,7 @@ def network_sqnr_db(layers) -> float:
 
 class ErrorModel:
     """The error of every layer of one design, computed once per distinct
-    layer statistics (like :class:`~cimdse.mapping.actions.TableCache`)."""
+    layer statistics (like :class:`~cimdse.pricing.TableCache`)."""
 
     def __init__(self, design: Design):
         self.design = design

@@ -24,8 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from cimdse.encoding import bit_matrix, encode, natural_width, resolve_encoding, slice_widths
-from cimdse.statistics import EncodingConvention, OperandEncoding, layer_distributions, reduction_size, row_capacity
+from cimdse.encoding import (bit_matrix, encode, natural_width, resolve_encoding,
+                             slice_widths)
+from cimdse.statistics import (EncodingConvention, OperandEncoding, layer_distributions,
+                               reduction_size, row_capacity)
 from cimdse.workload.distributions import Histogram, rebin
 
 from .datapath import Datapath

@@ -114,7 +114,8 @@ def infeasible_types() -> tuple[type, ...]:
 
 def combine_records(records: list[dict]) -> dict:
     """One design record from per-workload records: extensive metrics and
-    ``e.*`` summed, area the max, rates recomputed from the sums."""
+    ``e.*`` summed, area the max, ``sqnr_db`` the min, rates recomputed from
+    the sums."""
     if len(records) == 1:
         return dict(records[0])
     out: dict[str, Any] = {}
@@ -127,6 +128,8 @@ def combine_records(records: list[dict]) -> dict:
             out[key] = sum(values)
         elif key in ("area_mm2", "n_macros_used"):
             out[key] = max(values)
+        elif key == "sqnr_db":          # the worst layer of any workload
+            out[key] = min(values)
         else:
             out[key] = values[0]
     e, macs, lat, area = (out.get(k) for k in ("energy_pj", "macs", "latency_s", "area_mm2"))

@@ -1,8 +1,11 @@
 """Pareto analysis: non-dominated sorting, exact hypervolume, fronts of result tables.
 
 Objectives may be minimised or maximised (maximised ones are negated
-internally). Rows with a missing or non-finite objective never belong to a
-front. Identical points do not dominate each other: all copies of a
+internally). Rows with a missing objective, or one infinite on its worse
+side, never belong to a front; infinite on its better side (the +inf
+``sqnr_db`` of a datapath that adds no error) it is the best value and
+ranks as such, though the hypervolume leaves such points out (it would be
+infinite). Identical points do not dominate each other: all copies of a
 non-dominated point are on the front.
 """
 
@@ -37,6 +40,11 @@ def _as_min(points, maximize: Sequence[bool] | None) -> np.ndarray:
     return f
 
 
+def _rankable(f: np.ndarray) -> np.ndarray:
+    """Rows of minimisation-form points with no NaN and no +inf."""
+    return np.all(~np.isnan(f) & (f != np.inf), axis=1)
+
+
 def is_nondominated(points, maximize: Sequence[bool] | None = None) -> np.ndarray:
     """Boolean mask of the non-dominated rows of ``points`` (n x k).
 
@@ -49,7 +57,7 @@ def is_nondominated(points, maximize: Sequence[bool] | None = None) -> np.ndarra
     f = _as_min(points, maximize)
     n = f.shape[0]
     mask = np.zeros(n, dtype=bool)
-    valid = np.all(np.isfinite(f), axis=1)
+    valid = _rankable(f)
     if not valid.any():
         return mask
     uniq, inverse = np.unique(f[valid], axis=0, return_inverse=True)
@@ -132,10 +140,10 @@ def _cull(uniq: np.ndarray) -> np.ndarray:
 
 
 def nondominated_sort(points, maximize: Sequence[bool] | None = None) -> np.ndarray:
-    """Front index of every row (0 = Pareto front); -1 for rows with non-finite values."""
+    """Front index of every row (0 = Pareto front); -1 for rows a front cannot rank."""
     f = _as_min(points, maximize)
     rank = np.full(f.shape[0], -1, dtype=int)
-    remaining = np.flatnonzero(np.all(np.isfinite(f), axis=1))
+    remaining = np.flatnonzero(_rankable(f))
     level = 0
     while remaining.size:
         nd = is_nondominated(f[remaining])
@@ -240,7 +248,10 @@ def _numeric_columns(df) -> list[str]:
 def default_reference(front_points: np.ndarray, maximize: Sequence[bool]) -> np.ndarray:
     """A reference point 10 % of the range beyond the front's worst value per objective."""
     f = _as_min(front_points, maximize)
-    worst, best = f.max(axis=0), f.min(axis=0)
+    f = np.where(np.isfinite(f), f, np.nan)     # an infinite best value bounds nothing
+    if np.all(np.isnan(f), axis=0).any():
+        f = np.where(np.isnan(f), 0.0, f)
+    worst, best = np.nanmax(f, axis=0), np.nanmin(f, axis=0)
     span = np.where(worst > best, worst - best, np.where(worst != 0, np.abs(worst), 1.0))
     ref = worst + 0.1 * span
     return np.where(np.asarray(maximize, dtype=bool), -ref, ref)
@@ -252,6 +263,7 @@ _LABELS = {
     "tops": ("throughput", "TOPS"), "tops_per_w": ("energy efficiency", "TOPS/W"),
     "tops_per_mm2": ("area efficiency", "TOPS/mm²"), "energy_per_mac_fj": ("energy per MAC", "fJ"),
     "cycles": ("cycles", "cycles"), "macs": ("MACs", "MACs"), "utilization": ("utilization", "0-1"),
+    "sqnr_db": ("output SQNR", "dB"),
 }
 
 

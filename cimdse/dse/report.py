@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .pareto import is_nondominated
-from .rows import finite
+from .rows import rankable
 from .schema import Sweep
 
 
@@ -100,7 +100,7 @@ class BestDesigns:
             return
         for o in self.sweep.objectives:
             v = row.get(o.column)
-            if not finite(v):
+            if not rankable(v, o.direction):
                 continue
             cur = self.by_objective.get(o.column)
             better = cur is None or (v < cur["value"] if o.direction == "minimize"
@@ -119,7 +119,7 @@ def pareto_rows(sweep: Sweep, rows: Iterable[dict]) -> list[dict]:
     if not rows:
         return []
     objs = sweep.objectives
-    points = np.array([[r.get(o.column) if finite(r.get(o.column)) else np.nan
+    points = np.array([[r.get(o.column) if rankable(r.get(o.column), o.direction) else np.nan
                         for o in objs] for r in rows], dtype=float)
     mask = is_nondominated(points, [o.direction == "maximize" for o in objs])
     front = [{"design_id": r["design_id"], "trial": r.get("trial"),

@@ -22,6 +22,14 @@ def finite(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
+def rankable(v: Any, direction: str) -> bool:
+    """A value an objective can rank: finite, or infinite on its better side
+    (the +inf ``sqnr_db`` of a datapath that adds no error, maximised)."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool) or math.isnan(v):
+        return False
+    return math.isfinite(v) or (v > 0) == (direction == "maximize")
+
+
 def design_row(sweep: Sweep, study_name: str, trial: int, params: dict, result: dict) -> dict:
     """The designs-table row of a worker's ``result`` for the first trial that
     asked the design: every metric column (null for failed designs), then the
@@ -66,7 +74,8 @@ def cached_row(row: dict, columns: frozenset[str]) -> dict:
 def _judge(sweep: Sweep, row: dict, record: dict) -> None:
     """Mark an ``ok`` row ``error`` (objectives missing or not finite, a
     constraint that cannot be computed) or ``infeasible`` (a constraint violated)."""
-    missing = [o.column for o in sweep.objectives if not finite(record.get(o.column))]
+    missing = [o.column for o in sweep.objectives
+               if not rankable(record.get(o.column), o.direction)]
     if missing:
         row["status"] = "error"
         row["error"] = "objective(s) missing or not finite: " + ", ".join(
@@ -79,7 +88,7 @@ def _judge(sweep: Sweep, row: dict, record: dict) -> None:
         except Exception as err:  # noqa: BLE001 - e.g. column missing
             row["status"], row["error"] = "error", f"constraint {c.text!r}: {err}"
             return
-        if not finite(value):
+        if not isinstance(value, (int, float)) or math.isnan(value):  # inf: judged below
             row["status"], row["error"] = "error", f"constraint {c.text!r} is {value!r}"
             return
         if not c.satisfied(record):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SweepError
-from .rows import finite
+from .rows import rankable
 from .samplers import FixedValuesSampler, sampler_for_trial
 from .schema import Sweep
 from .space import design_id, sample
@@ -100,8 +100,8 @@ class Trials:
         import optuna
         objectives, constraints = self.sweep.objectives, self.sweep.constraints
         try:
-            if row["status"] == "error" or (row["status"] == "infeasible"
-                                            and not finite(row.get(objectives[0].column))):
+            if row["status"] == "error" or (row["status"] == "infeasible" and not rankable(
+                    row.get(objectives[0].column), objectives[0].direction)):
                 self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 return True
             with warnings.catch_warnings():
