@@ -182,8 +182,11 @@ class NetworkResult:
                  f"{self.tops_per_w:.4g} TOPS/W)",
                  f"  latency    {self.latency_s:.4g} s ({self.cycles:.6g} cycles, "
                  f"{self.tops:.4g} TOPS, utilization {self.utilization:.3f})",
-                 f"  area       {self.area_mm2:.4g} mm^2 ({self.tops_per_mm2:.4g} TOPS/mm^2)",
-                 "  energy by component (pJ):"]
+                 f"  area       {self.area_mm2:.4g} mm^2 ({self.tops_per_mm2:.4g} TOPS/mm^2)"]
+        if self.sqnr_db is not None:
+            lines.append(f"  sqnr       {self.sqnr_db:.4g} dB (worst layer; the analog datapath's "
+                         "error)")
+        lines += ["  energy by component (pJ):"]
         for comp, e in sorted(self.energy_breakdown.items(), key=lambda kv: -kv[1]):
             share = e / self.energy_pj if self.energy_pj else 0.0
             lines.append(f"    {comp:<24} {e:12.4g}  {share:6.1%}")
