@@ -102,3 +102,12 @@ def test_shipped_energy_vs_sqnr_sweep(tmp_path, capsys):
                  "--plot", str(plot)]) == 0
     printed = capsys.readouterr().out
     assert "sqnr_db (maximize)" in printed and plot.stat().st_size > 0
+
+    # the constraint the sweep file suggests (at 15 dB, which these 6 designs
+    # straddle), judged on real designs
+    path.write_text(text.replace("# constraints:\n#   - sqnr_db >= 30",
+                                 "constraints:\n  - sqnr_db >= 15"))
+    run_sweep(path, tmp_path / "constrained", trials=6, executor="serial")
+    judged = read_results(tmp_path / "constrained")
+    assert set(judged["status"]) == {"ok", "infeasible"}
+    assert ((judged["status"] == "ok") == (judged["sqnr_db"] >= 15)).all()
