@@ -26,6 +26,7 @@ import numpy as np
 
 from cimdse.encoding import (bit_matrix, encode, natural_width, resolve_encoding,
                              slice_widths)
+from cimdse.errors import CimdseError
 from cimdse.statistics import (EncodingConvention, OperandEncoding, layer_distributions,
                                reduction_size, row_capacity)
 from cimdse.workload.distributions import Histogram, rebin
@@ -36,11 +37,12 @@ from .layer import sqnr_db
 #: Outputs :func:`simulate` samples by default (ours: the SQNR estimate's
 #: sampling error is then about 0.1 dB).
 DEFAULT_OUTPUTS = 4000
-#: Largest operand array :func:`simulate` builds (values per operand).
-MAX_VALUES = 1 << 23
+#: Largest operand array :func:`simulate` builds: outputs x products x
+#: encoded bits of the wider operand (ours: about 0.2 GB of arrays).
+MAX_BITS = 1 << 25
 
 
-class MonteCarloError(ValueError):
+class MonteCarloError(CimdseError, ValueError):
     """A simulation that cannot be set up as asked."""
 
 
@@ -106,8 +108,8 @@ def _codes(op: _Operand, values: np.ndarray, rng: np.random.Generator) -> np.nda
         bits[where] = (rng.random(p.shape) < p) if np.any((p > 0) & (p < 1)) else p
     out, start = [], 0
     for w in op.widths:
-        place = 2 ** np.arange(w - 1, -1, -1, dtype=np.int16)
-        out.append(bits[..., start:start + w].astype(np.int16) @ place)
+        place = 2 ** np.arange(w - 1, -1, -1, dtype=np.int32)
+        out.append(bits[..., start:start + w].astype(np.int32) @ place)
         start += w
     return np.stack(out, axis=-1)
 
@@ -121,10 +123,12 @@ def simulate(datapath: Datapath, convention: EncodingConvention, layer: Any,
     (outputs, N) on the layer's histogram grids instead of samples."""
     rng = np.random.default_rng(seed)
     n = reduction_size(layer)
-    if outputs < 2 or outputs * n > MAX_VALUES:
-        raise MonteCarloError(f"simulate 2 to {MAX_VALUES // n} outputs of {n} products, "
-                              f"not {outputs}")
     dists = layer_distributions(layer, convention.position)
+    bits = max(convention.inputs.for_histogram(dists["Inputs"]).bits,
+               convention.weights.for_histogram(dists["Weights"]).bits)
+    if outputs < 2 or outputs * n * bits > MAX_BITS:
+        raise MonteCarloError(f"simulate 2 to {MAX_BITS // (n * bits)} outputs of {n} "
+                              f"products of {bits}-bit operands, not {outputs}")
     ops = []
     for tensor, operand, given in (("Inputs", convention.inputs, inputs),
                                    ("Weights", convention.weights, weights)):
@@ -207,4 +211,4 @@ def _datapath(datapath: Datapath, a, b, x_op: _Operand, w_op: _Operand, layer, r
     return got, exact
 
 
-__all__ = ["DEFAULT_OUTPUTS", "MonteCarloError", "MonteCarloResult", "simulate"]
+__all__ = ["DEFAULT_OUTPUTS", "MAX_BITS", "MonteCarloError", "MonteCarloResult", "simulate"]

@@ -136,6 +136,20 @@ def test_analytic_sqnr_matches_monte_carlo(spec, variable, overrides, layer, out
     assert abs(analytic - mc.sqnr_db) < 0.5, (analytic, mc.sqnr_db)
 
 
+@pytest.mark.parametrize("bits", [6, 10])
+def test_a_narrow_dac_rounds_the_input_slices(bits):
+    """fig5's 2-bit input slices through a 1-bit DAC (levels 0 and 3): the
+    rounding of every input is an error of its own, as in the simulation."""
+    model = ErrorModel(cimdse.load(FIG5, overrides={"ADC_BITS": bits,
+                                                    "dac_bank.resolution": 1}))
+    assert model.datapath.dac_bits == 1
+    lyr = _layer("layer2.0.downsample.0")
+    err = model.layer(lyr)
+    assert err.dac > 0.5 * err.error
+    mc = simulate(model.datapath, model.convention, lyr, outputs=3000, seed=bits)
+    assert abs(err.sqnr_db - mc.sqnr_db) < 0.5, (err.sqnr_db, mc.sqnr_db)
+
+
 def test_monte_carlo_on_given_operands():
     """The simulation takes operand values (e.g. a profiled model's tensors)."""
     model = ErrorModel(cimdse.load(FIG5))
